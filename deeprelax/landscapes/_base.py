@@ -1,0 +1,219 @@
+"""`Landscape` (f, ∇f, ∇²f) and `VectorField` (a drift that need not be a gradient).
+
+Both wrap module-level Numba kernels over raw arrays with *runtime* parameters, so
+changing a parameter (a Hessian, λ of Example 19) reuses one compiled kernel:
+
+- ``value_kernel(x, p) -> float``            x: float64[d], p: float64[n_params]
+- ``grad_kernel(x, p, out) -> None``         out: float64[d]
+- ``hess_kernel(x, p, out) -> None``         out: float64[d, d]
+- ``VectorField.kernel(x, p, out) -> None``  out: float64[d]
+
+The Python methods evaluate them over a leading batch axis: ``x`` of shape ``(..., d)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .._core import ShapeError, as_float_array, bad_parameter, jit, prange
+
+__all__ = ["Landscape", "VectorField", "batch_scalar", "batch_vector", "batch_matrix"]
+
+
+@jit(parallel=True)
+def batch_scalar(f, x, p, out):
+    """``out[i] = f(x[i], p)`` for a ``(n, d)`` batch."""
+    for i in prange(x.shape[0]):
+        out[i] = f(x[i], p)
+
+
+@jit(parallel=True)
+def batch_vector(f, x, p, out):
+    """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d)``."""
+    for i in prange(x.shape[0]):
+        f(x[i], p, out[i])
+
+
+@jit(parallel=True)
+def batch_matrix(f, x, p, out):
+    """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d, d)``."""
+    for i in prange(x.shape[0]):
+        f(x[i], p, out[i])
+
+
+def _as_batch(x: Any, dim: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        if dim == 1 and arr.ndim <= 1 and arr.shape != (1,):
+            # a 1-D landscape also takes a plain array of points: x of shape (n,)
+            arr = arr[..., None]
+        else:
+            raise ShapeError(
+                f"`x` must have a last axis of length {dim} (the dimension), got shape {arr.shape}; "
+                f"pass points as an array of shape (..., {dim})"
+            )
+    lead = arr.shape[:-1]
+    return np.ascontiguousarray(arr.reshape(-1, dim)), lead
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A loss landscape f: ℝᵈ → ℝ with its gradient and Hessian as Numba kernels.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension d.
+    value_kernel, grad_kernel, hess_kernel : numba dispatchers
+        Kernels ``f(x, p)``, ``g(x, p, out)``, ``h(x, p, out)`` (see module docstring).
+        ``hess_kernel`` may be ``None`` when no Hessian is available.
+    params : ndarray
+        Runtime parameter vector passed as ``p`` to every kernel.
+    name : str
+        A label for reports.
+    meta : mapping
+        Named parameters and facts (minima, suggested bounds) for users and figures.
+
+    Examples
+    --------
+    >>> from deeprelax.landscapes import quadratic
+    >>> f = quadratic([[2.0, 0.0], [0.0, 1.0]])
+    >>> float(f.value([1.0, 1.0]))
+    1.5
+    >>> f.grad([[1.0, 1.0]]).tolist()
+    [[2.0, 1.0]]
+    """
+
+    dim: int
+    value_kernel: Any
+    grad_kernel: Any
+    hess_kernel: Any = None
+    params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    name: str = "landscape"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if int(self.dim) < 1:
+            raise bad_parameter("dim", "a positive integer", self.dim)
+        object.__setattr__(self, "params", np.ascontiguousarray(np.asarray(self.params, dtype=np.float64)))
+
+    def value(self, x: Any) -> np.ndarray:
+        """f(x) for ``x`` of shape ``(..., d)``; returns shape ``(...)``."""
+        xb, lead = _as_batch(x, self.dim)
+        out = np.empty(xb.shape[0])
+        batch_scalar(self.value_kernel, xb, self.params, out)
+        return out.reshape(lead)
+
+    __call__ = value
+
+    def grad(self, x: Any) -> np.ndarray:
+        """∇f(x) for ``x`` of shape ``(..., d)``; returns shape ``(..., d)``."""
+        xb, lead = _as_batch(x, self.dim)
+        out = np.empty_like(xb)
+        batch_vector(self.grad_kernel, xb, self.params, out)
+        return out.reshape(*lead, self.dim)
+
+    def hess(self, x: Any) -> np.ndarray:
+        """∇²f(x) for ``x`` of shape ``(..., d)``; returns shape ``(..., d, d)``."""
+        if self.hess_kernel is None:
+            raise NotImplementedError(f"landscape {self.name!r} has no Hessian kernel")
+        xb, lead = _as_batch(x, self.dim)
+        out = np.empty((xb.shape[0], self.dim, self.dim))
+        batch_matrix(self.hess_kernel, xb, self.params, out)
+        return out.reshape(*lead, self.dim, self.dim)
+
+    def with_params(self, params: Any) -> Landscape:
+        """The same compiled landscape with a new parameter vector (no recompilation)."""
+        p = as_float_array("params", params, ndim=1, shape=(self.params.size,))
+        return replace(self, params=p)
+
+    def __repr__(self) -> str:
+        return f"Landscape(name={self.name!r}, dim={self.dim}, n_params={self.params.size})"
+
+
+@dataclass(frozen=True, eq=False)
+class VectorField:
+    """A drift b: ℝᵈ → ℝᵈ that need not be a gradient, as a Numba kernel ``b(x, p, out)``.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension d.
+    kernel : numba dispatcher
+        ``kernel(x, p, out)`` writes b(x) into ``out``.
+    params : ndarray
+        Runtime parameters ``p``.
+    name : str
+        A label.
+    potential : Landscape, optional
+        When the stationary density of dx = b dt + √(2β⁻¹) dW is known to be
+        ∝ exp(−βΦ), the landscape Φ (e.g. Chaudhari–Soatto Example 19).
+    circulation : VectorField, optional
+        The non-gradient part j of b = −∇Φ + j, when known.
+    meta : mapping
+        Named parameters and facts.
+    """
+
+    dim: int
+    kernel: Any
+    params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    name: str = "field"
+    potential: Landscape | None = None
+    circulation: VectorField | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", np.ascontiguousarray(np.asarray(self.params, dtype=np.float64)))
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """b(x) for ``x`` of shape ``(..., d)``; returns shape ``(..., d)``."""
+        xb, lead = _as_batch(x, self.dim)
+        out = np.empty_like(xb)
+        batch_vector(self.kernel, xb, self.params, out)
+        return out.reshape(*lead, self.dim)
+
+    def with_params(self, params: Any) -> VectorField:
+        """The same compiled field with a new parameter vector (no recompilation)."""
+        p = as_float_array("params", params, ndim=1, shape=(self.params.size,))
+        return replace(self, params=p)
+
+    def __repr__(self) -> str:
+        return f"VectorField(name={self.name!r}, dim={self.dim}, n_params={self.params.size})"
+
+
+def from_numba(
+    value: Callable[..., float],
+    grad: Callable[..., None],
+    hess: Callable[..., None] | None = None,
+    *,
+    dim: int,
+    params: Any = (),
+    name: str = "user",
+) -> Landscape:
+    """A :class:`Landscape` from user Numba functions.
+
+    Parameters
+    ----------
+    value, grad, hess
+        Numba-jitted (``numba.njit``) functions ``value(x, p) -> float``,
+        ``grad(x, p, out)``, ``hess(x, p, out)``; plain Python functions are
+        compiled with the project decorator (without disk cache).
+    dim : int
+        Dimension d.
+    params : array_like
+        The runtime parameters passed as ``p``.
+    """
+    import numba
+
+    def ensure(f: Any) -> Any:
+        if f is None or isinstance(f, numba.core.registry.CPUDispatcher):
+            return f
+        if not callable(f):
+            raise bad_parameter("value/grad/hess", "a Numba-jitted or plain Python function", f)
+        return jit(f, cache=False)
+
+    return Landscape(int(dim), ensure(value), ensure(grad), ensure(hess), np.asarray(params, float), name)

@@ -1,0 +1,145 @@
+"""Closed forms for the Ornstein–Uhlenbeck process dx = −Hx dt + √(2β⁻¹D) dW.
+
+Symbols: ``H`` (d, d) the drift matrix (the Hessian of f = ½xᵀHx), ``D`` (d, d) the
+symmetric PSD diffusion, ``beta`` the inverse temperature, ``Sigma`` the stationary
+covariance, ``U = (βΣ)⁻¹`` so that Φ = ½ xᵀUx and ρ ∝ exp(−βΦ), ``Q`` antisymmetric
+with H U⁻¹ = D + Q, and the current j(x) = −QUx (Chaudhari & Soatto 2018, §2.7,
+Lemma 20 / A6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.linalg as sla
+
+from .._core import ParameterError, ShapeError, as_float_array, check_positive, check_psd
+
+__all__ = [
+    "ou_stationary_cov",
+    "ou_potential_matrix",
+    "ou_Q",
+    "ou_current",
+    "ou_angular_momentum",
+    "em_mean",
+    "em_cov",
+    "em_stationary_cov",
+    "detailed_balance",
+    "commutator",
+]
+
+
+def _HD(H: Any, D: Any) -> tuple[np.ndarray, np.ndarray]:
+    H = np.atleast_2d(as_float_array("H", H))
+    D = np.atleast_2d(as_float_array("D", D))
+    if H.shape != D.shape or H.shape[0] != H.shape[1]:
+        raise ShapeError(f"`H` and `D` must be square matrices of one shape, got {H.shape} and {D.shape}")
+    check_psd("D", D)
+    return H, D
+
+
+def ou_stationary_cov(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
+    """Σ solving the Lyapunov equation HΣ + ΣHᵀ = 2β⁻¹D.
+
+    Requires H stable (all eigenvalues with positive real part).
+    """
+    H, D = _HD(H, D)
+    beta = check_positive("beta", beta)
+    if np.min(np.linalg.eigvals(H).real) <= 0:
+        raise ParameterError("`H` must have eigenvalues with positive real part for a stationary OU process")
+    S = sla.solve_continuous_lyapunov(H, 2.0 / beta * D)
+    return 0.5 * (S + S.T)
+
+
+def ou_potential_matrix(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
+    """U = (βΣ)⁻¹, so the steady state is ρ ∝ exp(−βΦ) with Φ(x) = ½ xᵀUx."""
+    S = ou_stationary_cov(H, D, beta)
+    U = np.linalg.inv(beta * S)
+    return 0.5 * (U + U.T)
+
+
+def ou_Q(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
+    """The antisymmetric Q with H U⁻¹ = D + Q, i.e. Q = βHΣ − D = β(HΣ − ΣH)/2."""
+    H, D = _HD(H, D)
+    S = ou_stationary_cov(H, D, beta)
+    Q = beta * H @ S - D
+    return 0.5 * (Q - Q.T)
+
+
+def ou_current(H: Any, D: Any, x: Any, beta: float = 1.0) -> np.ndarray:
+    """The conservative-force-free part j(x) = −QUx of −Hx = −DUx + j, for x of shape (..., d).
+
+    The probability current is J = j ρ.
+    """
+    Q = ou_Q(H, D, beta)
+    U = ou_potential_matrix(H, D, beta)
+    x = np.asarray(x, dtype=np.float64)
+    return -x @ (Q @ U).T
+
+
+def ou_angular_momentum(H: Any, D: Any, beta: float = 1.0, i: int = 0, j: int = 1) -> float:
+    """Stationary E[xᵢ dxⱼ − xⱼ dxᵢ]/dt = (HΣ − ΣH)ᵢⱼ = 2Qᵢⱼ/β (Itô and Stratonovich agree)."""
+    H, D = _HD(H, D)
+    S = ou_stationary_cov(H, D, beta)
+    C = H @ S - S @ H
+    return float(C[i, j])
+
+
+def commutator(H: Any, D: Any) -> np.ndarray:
+    """[H, D] = HD − DH; detailed balance holds iff it vanishes."""
+    H, D = _HD(H, D)
+    return H @ D - D @ H
+
+
+def detailed_balance(H: Any, D: Any, rtol: float = 1e-10) -> bool:
+    """True iff the OU process is reversible, i.e. HD = DH (Q = 0).
+
+    For symmetric H and positive-definite D, Q = 0 ⇔ HΣ = ΣH ⇔ HD = DH.
+    """
+    C = commutator(H, D)
+    H, D = _HD(H, D)
+    return bool(np.max(np.abs(C)) <= rtol * max(np.max(np.abs(H)) * np.max(np.abs(D)), 1e-300))
+
+
+def _em_matrices(H: Any, D: Any, beta: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    H, D = _HD(H, D)
+    beta = check_positive("beta", beta)
+    dt = check_positive("dt", dt)
+    A = np.eye(H.shape[0]) - dt * H
+    B = 2.0 / beta * dt * D
+    return A, B
+
+
+def em_mean(H: Any, m0: Any, dt: float, n_steps: int) -> np.ndarray:
+    """Exact mean of Euler–Maruyama, m_{k+1} = (I − Δt H) m_k, for k = 0..n_steps; shape (n+1, d)."""
+    H = np.atleast_2d(as_float_array("H", H))
+    dt = check_positive("dt", dt)
+    A = np.eye(H.shape[0]) - dt * H
+    out = np.empty((int(n_steps) + 1, H.shape[0]))
+    out[0] = np.asarray(m0, float)
+    for k in range(int(n_steps)):
+        out[k + 1] = A @ out[k]
+    return out
+
+
+def em_cov(H: Any, D: Any, S0: Any, dt: float, n_steps: int, beta: float = 1.0) -> np.ndarray:
+    """Exact covariance of Euler–Maruyama, Σ_{k+1} = AΣ_kAᵀ + 2β⁻¹Δt D with A = I − ΔtH; shape (n+1, d, d)."""
+    A, B = _em_matrices(H, D, beta, dt)
+    out = np.empty((int(n_steps) + 1, *A.shape))
+    out[0] = np.asarray(S0, float)
+    for k in range(int(n_steps)):
+        out[k + 1] = A @ out[k] @ A.T + B
+    return out
+
+
+def em_stationary_cov(H: Any, D: Any, dt: float, beta: float = 1.0) -> np.ndarray:
+    """The fixed point Σ_Δt = AΣ_ΔtAᵀ + 2β⁻¹ΔtD of the EM covariance recursion.
+
+    Σ_Δt = Σ + O(Δt); for scalar OU, Σ_Δt = β⁻¹D / (h(1 − hΔt/2)).
+    """
+    A, B = _em_matrices(H, D, beta, dt)
+    if np.max(np.abs(np.linalg.eigvals(A))) >= 1:
+        raise ParameterError(f"`dt` = {dt} makes Euler–Maruyama unstable for this H (need |1 − dt λ| < 1)")
+    S = sla.solve_discrete_lyapunov(A, B)
+    return 0.5 * (S + S.T)
