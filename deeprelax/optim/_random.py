@@ -1,0 +1,49 @@
+"""Standard normals in any array namespace, drawn from a numpy ``Generator`` passed in.
+
+The optimizer core never seeds anything globally: every random draw comes from the
+``rng`` the caller passes (a :class:`numpy.random.Generator`). On numpy the draw is
+``rng.standard_normal``; on cupy a device generator (Philox) is seeded from one
+integer drawn from ``rng``, so the draw stays on the GPU and is still a function of
+``rng``'s state; on other namespaces (``array_api_strict``) the draw is made on the
+host and moved with ``xp.asarray``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = ["standard_normal", "namespace_of", "host"]
+
+#: Upper bound (exclusive) of the integer seed handed to a device generator.
+_DEVICE_SEED_BOUND = 2**63
+
+
+def namespace_of(x: Any) -> Any:
+    """The array-API namespace of ``x`` (array_api_compat's wrapper for numpy/cupy)."""
+    return array_api_compat.array_namespace(x)
+
+
+def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], like: Any) -> Any:
+    """I.i.d. N(0, 1) of ``shape`` (float64) in the namespace and on the device of ``like``."""
+    if isinstance(like, np.ndarray):
+        return rng.standard_normal(shape)
+    if array_api_compat.is_cupy_array(like):
+        import cupy
+
+        seed = int(rng.integers(_DEVICE_SEED_BOUND))
+        gen = cupy.random.Generator(cupy.random.Philox4x3210(seed))
+        return gen.standard_normal(shape, dtype=cupy.float64)
+    xp = namespace_of(like)
+    return xp.asarray(rng.standard_normal(shape), device=array_api_compat.device(like))
+
+
+def host(x: Any) -> np.ndarray:
+    """A numpy copy (or view) of any array-API array: cupy via ``.get()``, others via DLPack."""
+    if isinstance(x, np.ndarray):
+        return x
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    return np.from_dlpack(x)
