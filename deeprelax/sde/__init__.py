@@ -1,0 +1,29 @@
+"""SGD as a non-isotropic SDE: the `SDE` spec, Numba-jitted ensembles, the SGD map.
+
+One verb, :func:`sdeint`, integrates an :class:`SDE` built by :func:`langevin`,
+:func:`from_sgd`, :func:`ornstein_uhlenbeck` or :func:`from_kernels`. The Fokker–Planck
+solver of :mod:`deeprelax.pde` reads the same spec (``drift_values``,
+``diffusion_tensor``, ``ito_drift_values``).
+"""
+
+from ._spec import (
+    CALCULI,
+    NOISE_CLASSES,
+    SDE,
+    factor_covariance,
+    from_kernels,
+    from_sgd,
+    langevin,
+    ornstein_uhlenbeck,
+)
+
+__all__ = [
+    "SDE",
+    "NOISE_CLASSES",
+    "CALCULI",
+    "langevin",
+    "from_sgd",
+    "ornstein_uhlenbeck",
+    "from_kernels",
+    "factor_covariance",
+]
