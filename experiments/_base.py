@@ -22,7 +22,6 @@ import os
 import pkgutil
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import tomllib
 
 import deeprelax
 
@@ -150,7 +150,9 @@ def config_from_toml(module: ModuleType, path: str | os.PathLike | None, scale: 
     valid = {f.name: f for f in dataclasses.fields(base)}
     unknown = sorted(set(values) - set(valid))
     if unknown:
-        raise ValueError(f"unknown config keys {unknown} for experiment {module.NAME!r}; valid keys are {sorted(valid)}")
+        raise ValueError(
+            f"unknown config keys {unknown} for experiment {module.NAME!r}; valid keys are {sorted(valid)}"
+        )
     for k, v in list(values.items()):
         if isinstance(getattr(base, k), tuple) and isinstance(v, list):
             values[k] = tuple(tuple(u) if isinstance(u, list) else u for u in v)

@@ -32,4 +32,6 @@ def to_numpy(x: Any) -> Any:
 
     if hasattr(x, "get"):  # cupy
         return x.get()
-    return np.asarray(array_api_compat.to_device(x, "cpu") if hasattr(x, "device") and not isinstance(x, np.ndarray) else x)
+    if isinstance(x, np.ndarray):
+        return x
+    return np.asarray(array_api_compat.to_device(x, "cpu") if hasattr(x, "device") else x)

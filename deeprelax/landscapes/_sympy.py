@@ -38,7 +38,6 @@ _BINOPS = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
-    ast.BitXor: lambda a, b: a**b,  # "x^2" as in maths
 }
 
 
@@ -61,7 +60,8 @@ def parse_expression(text: str, names: Mapping[str, sp.Symbol]) -> sp.Expr:
     if len(text) > 100_000:
         raise bad_parameter("expr", "a string of at most 100000 characters", f"{len(text)} characters")
     try:
-        tree = ast.parse(text, mode="eval")
+        # "^" means power, with the precedence of "**" (Python's ^ binds looser than +)
+        tree = ast.parse(text.replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         raise ParameterError(f"`expr` is not a valid expression: {exc.msg} in {text!r}") from None
 
