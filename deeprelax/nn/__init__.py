@@ -1,0 +1,59 @@
+"""PyTorch-free networks on one flat parameter vector, with hand-written backpropagation.
+
+Layers (:class:`Dense`, :class:`Conv2d` by im2col + GEMM, :class:`MaxPool2d`,
+:class:`AvgPool2d`, :class:`ReLU`, :class:`Dropout`, :class:`BatchNorm`,
+:class:`Flatten`) compose into a :class:`Sequential` model whose parameters are a
+flat vector ``x`` of shape ``(d,)`` with per-layer views. Softmax cross-entropy and
+weight decay give the loss; derivatives: gradients (:meth:`Sequential.loss_and_grad`),
+vectorised per-sample gradients (:func:`per_sample_grads`), exact Hessian-vector
+products by Pearlmutter's R-operator (:func:`hvp`, :func:`hvp_operator`) and dense
+Hessians (:func:`hessian`). :class:`MinibatchObjective` feeds
+:func:`deeprelax.optim.minimize`.
+
+Presets from the papers: :func:`mnistfc`, :func:`small_fc`, :func:`tiny_fc`,
+:func:`small_lenet`, :func:`lenet` (and the builder :func:`mlp`).
+"""
+
+from __future__ import annotations
+
+from ._derivatives import (
+    Evaluation,
+    batch_norm_stats,
+    evaluate,
+    hessian,
+    hvp,
+    hvp_operator,
+    per_sample_grads,
+)
+from ._layers import AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
+from ._model import Sequential, softmax_cross_entropy
+from ._objective import MinibatchObjective
+from ._presets import lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
+
+__all__ = [
+    "Sequential",
+    "Layer",
+    "Dense",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "ReLU",
+    "Dropout",
+    "BatchNorm",
+    "Flatten",
+    "softmax_cross_entropy",
+    "batch_norm_stats",
+    "evaluate",
+    "Evaluation",
+    "per_sample_grads",
+    "hvp",
+    "hvp_operator",
+    "hessian",
+    "MinibatchObjective",
+    "mlp",
+    "mnistfc",
+    "small_fc",
+    "tiny_fc",
+    "small_lenet",
+    "lenet",
+]

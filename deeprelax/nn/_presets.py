@@ -1,0 +1,150 @@
+"""The networks of the papers, as :class:`~deeprelax.nn.Sequential` presets.
+
+Parameter counts are stated in each docstring and pinned by the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
+from ._model import Sequential
+
+__all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet"]
+
+
+def mlp(input_shape: Sequence[int], hidden: Sequence[int], n_classes: int, *, dropout: float = 0.0,
+        input_dropout: float = 0.0, batch_norm: bool = False, name: str = "mlp") -> Sequential:
+    """Fully connected ReLU network: ``[Dropout] -> (Dense -> [BN] -> ReLU -> [Dropout])* -> Dense``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        One sample's shape; flattened first.
+    hidden : sequence of int
+        Hidden widths.
+    n_classes : int
+    dropout : float
+        Rate after every hidden layer (0: none).
+    input_dropout : float
+        Rate on the input (0: none).
+    batch_norm : bool
+        Batch norm after every hidden dense layer (2 parameters per unit).
+    """
+    n_in = 1
+    for s in input_shape:
+        n_in *= int(s)
+    layers: list[Layer] = [Flatten()]
+    if input_dropout:
+        layers.append(Dropout(input_dropout))
+    for h in hidden:
+        layers.append(Dense(n_in, h))
+        if batch_norm:
+            layers.append(BatchNorm(h))
+        layers.append(ReLU())
+        if dropout:
+            layers.append(Dropout(dropout))
+        n_in = h
+    layers.append(Dense(n_in, n_classes))
+    return Sequential(layers, input_shape, name=name)
+
+
+def mnistfc(*, dropout: float = 0.5, input_dropout: float = 0.0, batch_norm: bool = False,
+            input_shape: Sequence[int] = (1, 28, 28)) -> Sequential:
+    """mnistfc of Entropy-SGD §5.2: 784-1024-1024-10, ReLU, dropout after each hidden layer.
+
+    **1,863,690 parameters** (1,867,786 with ``batch_norm=True``, the authors' later
+    ``grad-info`` variant, which also has ``input_dropout=0.2``). The paper uses dropout
+    0.5 for Adam and 0.15 for Entropy-SGD.
+
+    References
+    ----------
+    Chaudhari et al., Entropy-SGD, arXiv:1611.01838, §5.2.
+    """
+    return mlp(input_shape, (1024, 1024), 10, dropout=dropout, input_dropout=input_dropout,
+               batch_norm=batch_norm, name="mnistfc")
+
+
+def small_fc(*, batch_norm: bool = True, n_classes: int = 10,
+             input_shape: Sequence[int] = (1, 7, 7)) -> Sequential:
+    """small-fc of SGD-VI §IV-A: 7x7 MNIST, 49-64-10, batch norm, ReLU.
+
+    **3,978 parameters** (49·64 + 64 + 128 BN + 64·10 + 10); 3,850 without batch norm.
+
+    References
+    ----------
+    Chaudhari & Soatto, arXiv:1710.11029, §IV-A and Fig. 1b.
+    """
+    return mlp(input_shape, (64,), n_classes, batch_norm=batch_norm, name="small_fc")
+
+
+def tiny_fc(*, batch_norm: bool = True, n_classes: int = 5,
+            input_shape: Sequence[int] = (1, 7, 7)) -> Sequential:
+    """tiny-fc of SGD-VI §IV-B: small-fc with 16 hidden units and 5 classes (49-16-5).
+
+    **917 parameters** (49·16 + 16 + 32 BN + 16·5 + 5); 885 without batch norm.
+
+    References
+    ----------
+    Chaudhari & Soatto, arXiv:1710.11029, §IV-B (Fig. 3).
+    """
+    return mlp(input_shape, (16,), n_classes, batch_norm=batch_norm, name="tiny_fc")
+
+
+def _lenet_like(c1: int, c2: int, fc: int, *, dropout: float, batch_norm: bool, fc_dropout: bool,
+                name: str, input_shape: Sequence[int]) -> Sequential:
+    layers: list[Layer] = []
+    c_in = int(input_shape[0])
+    for c in (c1, c2):
+        layers.append(Conv2d(c_in, c, 5))
+        if batch_norm:
+            layers.append(BatchNorm(c))
+        layers.append(ReLU())
+        layers.append(MaxPool2d(3 if c == c1 else 2))
+        if dropout:
+            layers.append(Dropout(dropout))
+        c_in = c
+    layers.append(Flatten())
+    shape = tuple(int(s) for s in input_shape)
+    for layer in layers:
+        shape = layer.build(shape)
+    layers += [Dense(shape[0], fc)]
+    if batch_norm:
+        layers.append(BatchNorm(fc))
+    layers.append(ReLU())
+    if dropout and fc_dropout:
+        layers.append(Dropout(dropout))
+    layers.append(Dense(fc, 10))
+    return Sequential(layers, input_shape, name=name)
+
+
+def small_lenet(*, dropout: float = 0.1, batch_norm: bool = True,
+                input_shape: Sequence[int] = (1, 28, 28)) -> Sequential:
+    """small-lenet of SGD-VI §IV-A: conv 5x5 (8) -> BN -> ReLU -> maxpool 3 -> dropout ->
+    conv 5x5 (16) -> BN -> ReLU -> maxpool 2 -> dropout -> FC 64-128 -> BN -> ReLU -> FC 10.
+
+    **13,338 parameters** (the paper's count); 13,034 without batch norm.
+
+    References
+    ----------
+    Chaudhari & Soatto, arXiv:1710.11029, §IV-A and Fig. 1a.
+    """
+    return _lenet_like(8, 16, 128, dropout=dropout, batch_norm=batch_norm, fc_dropout=False,
+                       name="small_lenet", input_shape=input_shape)
+
+
+def lenet(*, dropout: float = 0.25, batch_norm: bool = True,
+          input_shape: Sequence[int] = (1, 28, 28)) -> Sequential:
+    """LeNet of Entropy-SGD §5.2 (20-50-500, with batch norm, as the authors' ``lenet``):
+    conv 5x5 (20) -> BN -> ReLU -> maxpool 3 -> dropout -> conv 5x5 (50) -> BN -> ReLU ->
+    maxpool 2 -> dropout -> FC 200-500 -> BN -> ReLU -> dropout -> FC 10.
+
+    **132,220 parameters**; 131,080 without batch norm. (The paper does not state the
+    count; the layout follows the authors' ``grad-info/models.py``.)
+
+    References
+    ----------
+    Chaudhari et al., Entropy-SGD, arXiv:1611.01838, §5.2.
+    """
+    return _lenet_like(20, 50, 500, dropout=dropout, batch_norm=batch_norm, fc_dropout=True,
+                       name="lenet", input_shape=input_shape)
