@@ -217,7 +217,7 @@ class Dropout(Layer):
         if ctx.rng is None:
             raise ParameterError("train-mode dropout needs `rng`, got None; pass a "
                                  "numpy.random.Generator (or train=False)")
-        dt = np.float32 if a.dtype == np.float32 else np.float64
+        dt = np.float32 if a.dtype == ctx.xp.float32 else np.float64
         u = ctx.rng.random(tuple(a.shape), dtype=dt)
         mask = (u >= self.rate).astype(dt) * dt(1.0 / (1.0 - self.rate))
         if not _is_np(a):

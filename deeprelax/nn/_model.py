@@ -28,6 +28,15 @@ __all__ = ["Sequential", "softmax_cross_entropy"]
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def float_name(a: Any) -> str | None:
+    """``"float32"`` / ``"float64"`` for an array of either dtype in any namespace, else None."""
+    xp = array_api_compat.array_namespace(a)
+    for name in ("float32", "float64"):
+        if a.dtype == getattr(xp, name):
+            return name
+    return None
+
+
 def softmax_cross_entropy(z: Any, onehot: Any) -> tuple[Any, Any]:
     """Per-sample cross-entropy ``(n,)`` and softmax probabilities ``(n, K)`` of logits ``z``."""
     xp = array_api_compat.array_namespace(z)
@@ -155,7 +164,7 @@ class Sequential:
         if getattr(x, "ndim", None) != 1 or x.shape[0] != self.dim:
             raise bad_parameter("x", f"a flat parameter vector of shape ({self.dim},)",
                                 f"shape {getattr(x, 'shape', type(x))}", cls=ShapeError)
-        if x.dtype not in _FLOATS and str(x.dtype) not in ("float32", "float64"):
+        if float_name(x) is None:
             raise bad_parameter("x", "float32 or float64", x.dtype)
 
     def _batch(self, x: Any, X: Any) -> Any:

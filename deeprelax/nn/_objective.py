@@ -13,7 +13,7 @@ import numpy as np
 
 from .._core import ParameterError, ShapeError, bad_parameter, check_nonnegative
 from ._derivatives import CHUNK, Evaluation, batch_norm_stats, evaluate
-from ._model import Sequential, _check_model
+from ._model import Sequential, _check_model, float_name
 
 __all__ = ["MinibatchObjective"]
 
@@ -104,7 +104,7 @@ class MinibatchObjective:
         if getattr(x, "shape", None) != (self.dim,):
             raise bad_parameter("x", f"an array of shape ({self.dim},)",
                                 f"shape {getattr(x, 'shape', None)}", cls=ShapeError)
-        if x.dtype == self.dtype:
+        if float_name(x) == self.dtype.name:
             return x
         xp = array_api_compat.array_namespace(x)
         return xp.astype(x, xp.float32 if self.dtype == np.float32 else xp.float64)
