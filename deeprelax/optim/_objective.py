@@ -313,7 +313,7 @@ class FunctionObjective:
         if g.shape != (self.dim,):
             raise ParameterError(f"`grad(x)` must return shape ({self.dim},), got {g.shape}")
         if self.noise_std > 0:
-            sd = self.noise_std / np.sqrt(self.batch_size)
+            sd = float(self.noise_std / np.sqrt(self.batch_size))
             g = g + sd * standard_normal(rng, (self.dim,), x)
         return float(self._value(x)), g
 
