@@ -25,6 +25,9 @@ __all__ = [
 
 Schedule = Callable[[int], float]
 
+#: Largest exponent t·log(1 + rate) evaluated before growth counts as +inf (exp overflows at ~709).
+_MAX_EXPONENT = 700.0
+
 
 def _finite(name: str, v: float, positive: bool = True) -> float:
     v = float(v)
@@ -117,7 +120,8 @@ class exponential_growth:
             _finite("cap", self.cap)
 
     def __call__(self, t: int) -> float:
-        v = self.value * (1.0 + self.rate) ** t
+        expo = t * math.log1p(self.rate)
+        v = self.value * math.exp(expo) if expo < _MAX_EXPONENT else math.inf
         return v if self.cap is None else min(v, self.cap)
 
 

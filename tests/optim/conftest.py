@@ -18,7 +18,7 @@ def _rb_grad(x):
 
 
 #: Diagonal Hessian of the test parabola f = ½ Σ hᵢ xᵢ².
-PARABOLA_H = (1.0, 4.0, 0.5)
+PARABOLA_H = (1.0, 4.0, 2.0)
 
 
 def _par_value(x):

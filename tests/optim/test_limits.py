@@ -125,7 +125,7 @@ def test_sam_rho_positive_differs(noisy_parabola, x0_parabola):
 def test_sam_perturbed_gradient_on_a_parabola(parabola):
     # exact SAM step on f = ½xᵀHx: g = Hx, e = ρg/|g|, x ← x − η H(x + e)
     x = np.array([1.0, -1.0, 2.0])
-    H = np.array([1.0, 4.0, 0.5])
+    H = np.array([1.0, 4.0, 2.0])
     res = minimize(sam(sgd(0.1), rho=0.2), parabola, x, n_steps=1)
     g = H * x
     np.testing.assert_allclose(res.x, x - 0.1 * H * (x + 0.2 * g / np.linalg.norm(g)),
