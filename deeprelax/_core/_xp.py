@@ -27,11 +27,14 @@ def is_numpy_namespace(xp: Any) -> bool:
 
 
 def to_numpy(x: Any) -> Any:
-    """Copy any array-API array to a numpy array on the host."""
+    """Copy any array-API array (numpy, cupy, array_api_strict, ...) to a numpy array on the host."""
     import numpy as np
 
-    if hasattr(x, "get"):  # cupy
-        return x.get()
     if isinstance(x, np.ndarray):
         return x
-    return np.asarray(array_api_compat.to_device(x, "cpu") if hasattr(x, "device") else x)
+    if hasattr(x, "get"):  # cupy
+        return x.get()
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, AttributeError, RuntimeError, BufferError):
+        return np.asarray(x)

@@ -14,6 +14,7 @@ from ._gibbs import (
     local_entropy_quadratic,
     local_entropy_quadrature,
 )
+from ._optim import local_entropy_quadrature_2d, proximal_point_brute
 from ._ou import (
     commutator,
     detailed_balance,
@@ -44,4 +45,6 @@ __all__ = [
     "local_entropy_hessian_quadratic",
     "hopf_lax_brute",
     "cole_hopf_brute",
+    "local_entropy_quadrature_2d",
+    "proximal_point_brute",
 ]

@@ -47,3 +47,13 @@ def test_jit_decorator_forms():
 
     assert f(1.0) == 2.0
     assert g(2.0) == 4.0
+
+
+def test_to_numpy_on_array_api_strict():
+    import array_api_strict as xps
+
+    from deeprelax._core import to_numpy
+
+    a = xps.asarray([1.0, 2.0])
+    out = to_numpy(a)
+    assert isinstance(out, np.ndarray) and out.tolist() == [1.0, 2.0]
