@@ -162,7 +162,10 @@ class Dense(Layer):
         return dy @ p[0].T if need_da else None
 
     def per_sample(self, p: list, a: Any, dy: Any, G: list, need_da: bool) -> Any:
-        G[0][...] = a[:, :, None] * dy[:, None, :]
+        if _is_np(G[0]):  # the outer products a_i δ_iᵀ straight into the output rows
+            np.multiply(a[:, :, None], dy[:, None, :], out=G[0])
+        else:
+            G[0][...] = a[:, :, None] * dy[:, None, :]
         G[1][...] = dy
         return dy @ p[0].T if need_da else None
 
