@@ -1,0 +1,33 @@
+"""Hamilton–Jacobi relaxations, local entropy and Fokker–Planck on grids.
+
+- :class:`Grid`: uniform cell-centred grids in 1-3 D (periodic or reflecting axes).
+- :func:`cole_hopf`: exact viscous HJ solution u = −β⁻¹ log(G ∗ e^{−βf}), log space.
+- :func:`hopf_lax`: exact non-viscous solution min_y f(y) + |x − y|²/2t (linear time).
+- :func:`solve_hj`: finite-difference HJ solver (Godunov / Lax–Friedrichs, SSP-RK, IMEX).
+- :func:`local_entropy`: Entropy-SGD's F(x, γ) = −u(x, 1/γ) + const and its gradient.
+- :mod:`deeprelax.pde.regularity`: semiconcavity, Lipschitz, bounds, rates (measured vs bound).
+
+References: Chaudhari et al., arXiv:1611.01838; Chaudhari & Soatto, arXiv:1710.11029;
+Chaudhari, Oberman, Osher, Soatto & Carlier, arXiv:1704.04932.
+"""
+
+from . import regularity
+from ._cole_hopf import ColeHopfResult, cole_hopf
+from ._grid import Grid
+from ._hj import HJ_SCHEMES, HJResult, solve_hj
+from ._hopf_lax import HopfLaxResult, hopf_lax
+from ._local_entropy import LocalEntropyResult, local_entropy
+
+__all__ = [
+    "Grid",
+    "cole_hopf",
+    "ColeHopfResult",
+    "hopf_lax",
+    "HopfLaxResult",
+    "solve_hj",
+    "HJResult",
+    "HJ_SCHEMES",
+    "local_entropy",
+    "LocalEntropyResult",
+    "regularity",
+]

@@ -1,0 +1,215 @@
+"""Hopf–Lax: the exact non-viscous Hamilton–Jacobi solution on a grid, in linear time.
+
+u(x, t) = min_y { f(y) + |x − y|²/(2t) } (the Moreau envelope of f) solves
+u_t + ½|∇u|² = 0, u(·, 0) = f. The minimum over the grid's cell centres is
+separable, min_y = min_{y_0} … min_{y_{d−1}}, and along one axis it is the lower
+envelope of the parabolas y ↦ f_j + (x − y_j)²/(2t), found in O(n) (Felzenszwalb &
+Huttenlocher's distance-transform algorithm). The minimiser y*(x) is the proximal
+point prox_{tf}(x).
+
+Kernel symbols: ``a`` float64[pre, n, post] (lines along the middle axis), ``out``
+the envelope values, ``arg`` int64 the minimising index, ``h`` the spacing, ``t``
+the time, ``periodic`` whether the line wraps (its parabolas are then repeated one
+period to either side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._core import check_positive, jit, prange
+from ._grid import Grid, grid_values
+
+__all__ = ["HopfLaxResult", "hopf_lax"]
+
+
+@jit
+def _envelope_line(f, pos, xq, c, out, arg, v, z):
+    """min_j f[j] + c (xq[i] − pos[j])² for sorted pos and xq (lower envelope of parabolas)."""
+    m = f.shape[0]
+    k = 0
+    v[0] = 0
+    z[0] = -np.inf
+    z[1] = np.inf
+    for q in range(1, m):
+        # intersection of parabolas q and v[k]; written to avoid cancellation in q² − p²
+        s = (f[q] - f[v[k]]) / (2.0 * c * (pos[q] - pos[v[k]])) + 0.5 * (pos[q] + pos[v[k]])
+        while s <= z[k]:  # z[0] = −inf stops the loop at k = 0
+            k -= 1
+            s = (f[q] - f[v[k]]) / (2.0 * c * (pos[q] - pos[v[k]])) + 0.5 * (pos[q] + pos[v[k]])
+        k += 1
+        v[k] = q
+        z[k] = s
+        z[k + 1] = np.inf
+    k = 0
+    for i in range(xq.shape[0]):
+        while z[k + 1] < xq[i]:
+            k += 1
+        j = v[k]
+        dx = xq[i] - pos[j]
+        out[i] = f[j] + c * dx * dx
+        arg[i] = j
+
+
+@jit(parallel=True)
+def _hopf_lax_lines(a, out, arg, h, t, periodic):
+    pre, n, post = a.shape
+    c = 1.0 / (2.0 * t)
+    reps = 3 if periodic else 1
+    m = n * reps
+    for idx in prange(pre * post):
+        p = idx // post
+        q = idx % post
+        f = np.empty(m)
+        pos = np.empty(m)
+        xq = np.empty(n)
+        o = np.empty(n)
+        ag = np.empty(n, dtype=np.int64)
+        v = np.empty(m, dtype=np.int64)
+        z = np.empty(m + 1)
+        for r in range(reps):
+            shift = (r - 1) * n if periodic else 0
+            for j in range(n):
+                f[r * n + j] = a[p, j, q]
+                pos[r * n + j] = (j + shift) * h
+        for i in range(n):
+            xq[i] = i * h
+        _envelope_line(f, pos, xq, c, o, ag, v, z)
+        for i in range(n):
+            out[p, i, q] = o[i]
+            arg[p, i, q] = ag[i] % n
+
+
+def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """O(n²) numpy twin of one line of :func:`_hopf_lax_lines` (test oracle)."""
+    n = f.size
+    i = np.arange(n)
+    dist = (i[:, None] - i[None, :]).astype(float)
+    if periodic:
+        dist = np.minimum(np.abs(dist), n - np.abs(dist))
+    cost = f[None, :] + (dist * h) ** 2 / (2 * t)
+    k = np.argmin(cost, axis=1)
+    return cost[i, k], k
+
+
+def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One separable pass: min over the index along ``axis``; returns values and argmin indices."""
+    a3 = np.ascontiguousarray(a.reshape(int(np.prod(a.shape[:axis])), a.shape[axis], -1))
+    out = np.empty_like(a3)
+    arg = np.empty(a3.shape, dtype=np.int64)
+    _hopf_lax_lines(a3, out, arg, float(h), float(t), bool(periodic))
+    return out.reshape(a.shape), arg.reshape(a.shape)
+
+
+@dataclass(frozen=True)
+class HopfLaxResult:
+    """Result of :func:`hopf_lax`.
+
+    Attributes
+    ----------
+    u : ndarray, shape grid.shape
+        u(x, t) = min_y f(y) + |x − y|²/2t at the cell centres.
+    prox : ndarray, shape grid.shape + (d,)
+        The minimiser y*(x) = prox_{tf}(x) (a cell centre).
+    prox_index : ndarray of int, shape grid.shape + (d,)
+        Its grid index.
+    grad : ndarray, shape grid.shape + (d,)
+        ∇u = (x − y*)/t (exact where u is differentiable).
+    t : float
+        The time.
+    status : int
+        0 on success.
+    message : str
+        Human-readable outcome.
+    n_passes : int
+        Number of separable axis passes (= d).
+    """
+
+    u: np.ndarray
+    prox: np.ndarray
+    prox_index: np.ndarray
+    grad: np.ndarray
+    t: float
+    status: int = 0
+    message: str = "exact lower envelope"
+    n_passes: int = 0
+
+
+def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
+    """The exact non-viscous Hamilton–Jacobi solution and its proximal point, on a grid.
+
+    Parameters
+    ----------
+    f : array_like of shape grid.shape, Landscape or callable
+        The initial value u(·, 0) = f at the cell centres.
+    grid : Grid
+        The grid (1-D to 3-D); a periodic axis uses the periodic distance.
+    t : float
+        Time t > 0 (the proximal step size).
+
+    Returns
+    -------
+    HopfLaxResult
+        ``u``, ``prox``, ``prox_index``, ``grad``.
+
+    Raises
+    ------
+    ShapeError
+        ``f`` does not have the grid's shape.
+    NonFiniteError
+        ``f`` holds NaN or inf.
+    ParameterError
+        ``t <= 0``.
+
+    Notes
+    -----
+    u(x, t) = min_y { f(y) + |x − y|²/(2t) } over the grid's cell centres y, the
+    Hopf–Lax formula for u_t + ½|∇u|² = 0 (the Moreau envelope of f). The quadratic
+    cost is separable, so the d-dimensional minimum is d passes of the 1-D lower
+    envelope of parabolas (Felzenszwalb & Huttenlocher 2012), O(n) per line: the
+    result equals the O(n²) brute-force minimum exactly (up to ties in the argmin).
+    ∇u(x) = (x − y*)/t, and gradient descent on u with step t is the proximal step
+    x ← y* (Deep Relaxation, non-viscous case).
+
+    References
+    ----------
+    P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation:
+    partial differential equations for optimizing deep neural networks",
+    arXiv:1704.04932. P. Felzenszwalb, D. Huttenlocher, "Distance transforms of
+    sampled functions", Theory of Computing 8 (2012).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deeprelax.pde import Grid, hopf_lax
+    >>> g = Grid((-2.0, 2.0), 400)
+    >>> r = hopf_lax(np.abs(g.axes[0]), g, t=0.5)
+    >>> round(float(r.u[200]), 4)  # the Huber function x²/2t near 0
+    0.01
+    """
+    t = check_positive("t", t)
+    fv = grid_values(f, grid)
+    d = grid.ndim
+    vals = fv
+    args = []
+    for k in range(d):
+        vals, ak = hopf_lax_axis(vals, k, grid.spacing[k], t, grid.periodic[k])
+        args.append(ak)
+    # compose the per-axis argmins backwards: y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d-1}]
+    idx = [None] * d
+    base = np.indices(grid.shape)
+    for k in range(d - 1, -1, -1):
+        sel = tuple(base[m] if m <= k else idx[m] for m in range(d))
+        idx[k] = args[k][sel]
+    prox_index = np.stack(idx, axis=-1)
+    prox = np.stack([grid.axes[k][idx[k]] for k in range(d)], axis=-1)
+    x = grid.points
+    disp = x - prox
+    for k in range(d):
+        if grid.periodic[k]:
+            L = grid.lengths[k]
+            disp[..., k] -= L * np.round(disp[..., k] / L)
+    return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp / t, t=t, n_passes=d)
