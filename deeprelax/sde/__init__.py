@@ -6,6 +6,15 @@ solver of :mod:`deeprelax.pde` reads the same spec (``drift_values``,
 ``diffusion_tensor``, ``ito_drift_values``).
 """
 
+from ._integrate import (
+    NONFINITE,
+    SUCCESS,
+    SDESolution,
+    brownian_increments,
+    coarsen_increments,
+    sdeint,
+)
+from ._schemes import SCHEMES, Scheme, get_scheme
 from ._spec import (
     CALCULI,
     NOISE_CLASSES,
@@ -18,6 +27,15 @@ from ._spec import (
 )
 
 __all__ = [
+    "sdeint",
+    "SDESolution",
+    "SUCCESS",
+    "NONFINITE",
+    "SCHEMES",
+    "Scheme",
+    "get_scheme",
+    "brownian_increments",
+    "coarsen_increments",
     "SDE",
     "NOISE_CLASSES",
     "CALCULI",
