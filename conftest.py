@@ -1,6 +1,13 @@
-"""Root conftest: keep Numba's cache inside the repository (git-ignored) before numba loads."""
+"""Root conftest: settings that must be in place before numpy or numba load.
+
+- Numba's cache lives inside the repository (git-ignored ``.numba_cache``).
+- BLAS runs one thread in the tests: the suite's matrices are small, and BLAS threads
+  competing with Numba's threads on a 2-core machine made matmuls up to 100× slower.
+"""
 
 import os
 from pathlib import Path
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parent / ".numba_cache"))
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
