@@ -119,7 +119,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
         circ = plane_circulation(W, plane)
         arrays[f"{k}_freq"], arrays[f"{k}_amp_mean"], arrays[f"{k}_amp_std"] = (
             inc.freq, inc.mean, inc.std)
-        arrays[f"{k}_ac_mean"], arrays[f"{k}_ac_std"] = ac.mean, ac.std
+        arrays[f"{k}_ac_mean"] = ac.mean
         arrays[f"{k}_ac_band"] = np.array(ac.band)
         if k in runs:
             arrays[f"{k}_grad_norm"] = runs[k].grad_norm

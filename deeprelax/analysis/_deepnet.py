@@ -52,6 +52,7 @@ from .._core import (
     rng_normal,
     rng_uniform,
 )
+from ._trajectory import autocorrelation, power_spectrum
 
 __all__ = [
     "Trajectory",
@@ -536,31 +537,31 @@ def increment_spectrum(weights: Any, epoch: float = 1.0) -> IncrementSpectrum:
     -----
     White increments (Brownian weights) have a flat expected amplitude; an OU weight
     x_{k+1} = a x_k + ε has increment power σ²|1 − e^{−iω}|²/|1 − a e^{−iω}|² (low-pass
-    suppressed at ω → 0); a rotation has a peak at its frequency.
+    suppressed at ω → 0); a rotation has a peak at its frequency. Computed by
+    :func:`deeprelax.analysis._trajectory.power_spectrum` (``increments=True``), each
+    weight one path.
     """
     W = np.asarray(weights, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] < 3:
         raise bad_parameter("weights", "an (n_epochs >= 3, n_weights) array", f"shape {W.shape}",
                             cls=ShapeError)
-    dW = np.diff(W, axis=0)
-    n = dW.shape[0]
-    amp = np.abs(np.fft.rfft(dW, axis=0)) / n
-    return IncrementSpectrum(np.fft.rfftfreq(n, d=check_positive("epoch", epoch)),
-                             amp.mean(axis=1), amp.std(axis=1), W.shape[1], n)
+    # each weight is one "path" of a 1-D process for the trajectory room's power_spectrum
+    sp = power_spectrum(W[:, :, None], check_positive("epoch", epoch), increments=True)
+    return IncrementSpectrum(sp.freqs, sp.amplitude[:, 0], sp.amplitude_std[:, 0], W.shape[1],
+                             W.shape[0] - 1)
 
 
 @dataclass(frozen=True)
 class Autocorrelation:
     """Autocorrelation of the weights averaged over weights, with a white-noise band.
 
-    ``lags`` (n_lag,) in records; ``mean``, ``std`` (n_lag,) over weights of the sample
+    ``lags`` (n_lag,) in records; ``mean`` (n_lag,) the mean over weights of the sample
     autocorrelation ρ̂ⁱ(lag); ``band`` = z/√n, the ±band a white sequence of length n
     stays inside with probability 99 % (z = 2.576) at each lag.
     """
 
     lags: np.ndarray
     mean: np.ndarray
-    std: np.ndarray
     band: float
     n: int
 
@@ -585,7 +586,8 @@ def weight_autocorrelation(weights: Any, max_lag: int | None = None,
     -----
     ρ̂(τ) = Σ_{k<n−τ} (x_k − x̄)(x_{k+τ} − x̄) / Σ_k (x_k − x̄)² (biased, so |ρ̂| ≤ 1),
     computed for all lags by a zero-padded FFT. Under white noise ρ̂(τ) ≈ N(0, 1/n)
-    (Bartlett), hence the band ±z/√n.
+    (Bartlett), hence the band ±z/√n. Computed by
+    :func:`deeprelax.analysis._trajectory.autocorrelation` (each weight one path).
     """
     W = np.asarray(weights, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] < 4:
@@ -595,15 +597,9 @@ def weight_autocorrelation(weights: Any, max_lag: int | None = None,
     ml = n // 2 if max_lag is None else int(max_lag)
     if not 1 <= ml < n:
         raise bad_parameter("max_lag", f"an integer in 1..{n - 1}", max_lag)
-    Wc = W - W.mean(axis=0)
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
-    F = np.fft.rfft(Wc, n=nfft, axis=0)
-    acov = np.fft.irfft(F * np.conj(F), n=nfft, axis=0)[: ml + 1]
-    var = acov[0]
-    keep = var > 0
-    rho = acov[:, keep] / var[keep]
-    return Autocorrelation(np.arange(ml + 1), rho.mean(axis=1), rho.std(axis=1),
-                           float(z) / np.sqrt(n), n)
+    keep = np.ptp(W, axis=0) > 0  # constant weights have no autocorrelation
+    ac = autocorrelation(W[:, keep, None], ml)  # the trajectory room's FFT estimator
+    return Autocorrelation(np.arange(ml + 1), ac.acf[:, 0], float(z) / np.sqrt(n), n)
 
 
 @dataclass(frozen=True)
