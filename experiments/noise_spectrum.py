@@ -99,8 +99,9 @@ def run(config: Config, *, progress: bool = False) -> Results:
             "((0.9 ± 18.5)e-3 for small-fc)", spec.mean, None, "~", note=f"std = {spec.std:.3g}"))
     last = info["checkpoints"][str(round(100 * marks[-1] / c.epochs))]["rank_over_d"]["trace99"]
     checks.append(check_row(
-        "D is low rank: 99 % of tr D in at most 20 % of directions (trace99 rank / d)",
-        "Chaudhari & Soatto 2018, §IV-A", last, 0.2, "<=",
+        "D is low rank: 99 % of tr D in at most 2 % of directions (trace99 rank / d)",
+        "Chaudhari & Soatto 2018, §IV-A, Figs 1–2", last, PAPER_RANK_RANGE[1], "<=",
         note=f"paper rank/d range {PAPER_RANK_RANGE[0]:.1%}–{PAPER_RANK_RANGE[1]:.0%} "
-             "(threshold rule); a loose bound because N and the net are small"))
+             "(threshold rule); the paper's upper end is the bound. At quick scale (a ~1k-parameter "
+             "net, N ≈ 2P samples) the measured rank is far higher: not reproduced at this scale"))
     return Results(NAME, config_dict(c), arrays, info, tuple(checks))
