@@ -360,9 +360,10 @@ def entropy_production_rate(x: Any, dt: float, diffusion: Any, bins: Any = 20, r
 
     Notes
     -----
-    The plug-in Σ_B J_Bᵀ a⁻¹ J_B |B| / ρ_B is biased upwards by the noise in J_B:
-    E ≈ e_p + 2 d K / (N Δt) with K the occupied bins and N Δt the observed time; that
-    bias is subtracted. The discretisation bias of J (O(Δt) and the bin size) remains.
+    The plug-in Σ_B J_Bᵀ a⁻¹ J_B |B| / ρ_B is biased upwards by the noise in J_B, so
+    each replicate uses the cross product of two independent halves of its paths (or
+    of two adjacent time batches), Σ_B J_B^{(1)ᵀ} a⁻¹ J_B^{(2)} |B| / ρ_B, which has no
+    noise bias. The discretisation bias (O(Δt) and the bin size) remains.
     Zero in expectation under detailed balance (:func:`deeprelax.theory` has the OU value).
     """
     a = _paths(x, burn_in)
@@ -376,17 +377,19 @@ def entropy_production_rate(x: Any, dt: float, diffusion: Any, bins: Any = 20, r
         pts = a.reshape(-1, d)
         range = [(float(pts[:, k].min()), float(pts[:, k].max())) for k in np.arange(d)]
 
-    def plug_in(block: np.ndarray) -> float:
-        counts, sums, _, vol, N = _binned_increments(block, bins, range)
-        occ = counts > 0
-        J = sums[occ] / (N * dt * vol[occ][:, None])
-        rho = counts[occ] / (N * vol[occ])
-        raw = float(np.sum(np.einsum("ki,ij,kj->k", J, Ainv, J) * vol[occ] / rho))
-        return raw - 2.0 * d * int(occ.sum()) / (N * dt)
+    def cross(p: np.ndarray, q: np.ndarray) -> float:
+        cp, sp_, _, vol, Np = _binned_increments(p, bins, range)
+        cq, sq, _, _, Nq = _binned_increments(q, bins, range)
+        occ = (cp + cq) > 0
+        Jp = sp_[occ] / (Np * dt * vol[occ][:, None])
+        Jq = sq[occ] / (Nq * dt * vol[occ][:, None])
+        rho = (cp + cq)[occ] / ((Np + Nq) * vol[occ])
+        return float(np.sum(np.einsum("ki,ij,kj->k", Jp, Ainv, Jq) * vol[occ] / rho))
 
-    if a.shape[1] >= 2:
-        groups = np.array_split(np.arange(a.shape[1]), min(int(n_batches), a.shape[1]))
-        reps = np.array([plug_in(a[:, g]) for g in groups])
+    if a.shape[1] >= 4:
+        groups = np.array_split(np.arange(a.shape[1]), min(int(n_batches), a.shape[1] // 2))
+        reps = np.array([cross(a[:, g[0::2]], a[:, g[1::2]]) for g in groups])
     else:
-        reps = np.array([plug_in(c) for c in np.array_split(a, max(2, int(n_batches)), axis=0)])
+        chunks = np.array_split(a, 2 * max(2, int(n_batches)), axis=0)
+        reps = np.array([cross(chunks[2 * k], chunks[2 * k + 1]) for k in np.arange(len(chunks) // 2)])
     return _estimate(reps)

@@ -190,7 +190,8 @@ def sdeint(
     dt : float
         Step Δt > 0 (``scheme="sgd"`` needs Δt = η, the learning rate).
     n_paths : int, optional
-        Number of paths (default ``len(x0)`` for 2-D ``x0``, else 1).
+        Number of paths (default ``len(x0)`` for 2-D ``x0``, else ``dW.shape[1]`` when
+        ``dW`` is given, else 1).
     scheme : str
         One of ``SCHEMES``: ``"euler_maruyama"``, ``"milstein"`` (diagonal noise),
         ``"heun"`` (Stratonovich), ``"sra1"`` (additive noise, strong order 1.5),
@@ -256,6 +257,8 @@ def sdeint(
     se = int(save_every)
     if se != save_every or se < 1:
         raise bad_parameter("save_every", "a positive integer", save_every)
+    if dW is not None and n_paths is None and np.ndim(x0) <= 1 and np.ndim(dW) == 3:
+        n_paths = np.shape(dW)[1]  # one path per row of the given increments
     x = _initial(x0, sde.dim, n_paths)
     n, d, m = x.shape[0], sde.dim, sde.noise_dim
     use_dw = dW is not None

@@ -174,16 +174,25 @@ def step_diagonal(scheme, ito, linear, bk, bp, bsign, gk, gp, G, form, gscale, d
     d = x.shape[0]
     _drift(linear, bk, bp, bsign, x, b)
     _diag_factor(gk, gp, form, gscale, x, gv)
-    if scheme == 1:
-        # derivative-free Milstein: x̃ = x + bΔt + g√Δt, (g(x̃) − g(x))/√Δt ≈ g g′,
-        # times ½(ΔW² − Δt) for Itô, ½ΔW² for Stratonovich
+    if scheme == 1 and ito:
+        # derivative-free Milstein (Itô): x̃ = x + bΔt + g√Δt, (g(x̃) − g(x))/√Δt ≈ g g′ up to
+        # O(√Δt), times the mean-zero ½(ΔW² − Δt), so the strong order stays 1
         for i in range(d):
             xs[i] = x[i] + b[i] * dt + gv[i] * sdt
         _diag_factor(gk, gp, form, gscale, xs, gv2)
-        corr = dt if ito else 0.0
         for i in range(d):
             x[i] = x[i] + b[i] * dt + gv[i] * dw[i] \
-                + (gv2[i] - gv[i]) * (dw[i] * dw[i] - corr) / (2.0 * sdt)
+                + (gv2[i] - gv[i]) * (dw[i] * dw[i] - dt) / (2.0 * sdt)
+    elif scheme == 1:
+        # Stratonovich: ½ g g′ ΔW² has a non-zero mean, so g g′ needs an O(Δt) estimate:
+        # the central difference (g(x + g√Δt) − g(x − g√Δt)) / (2√Δt)
+        for i in range(d):
+            xs[i] = x[i] + gv[i] * sdt
+            xt[i] = x[i] - gv[i] * sdt
+        _diag_factor(gk, gp, form, gscale, xs, gv2)
+        _diag_factor(gk, gp, form, gscale, xt, b2)
+        for i in range(d):
+            x[i] = x[i] + b[i] * dt + gv[i] * dw[i] + (gv2[i] - b2[i]) * dw[i] * dw[i] / (4.0 * sdt)
     elif scheme == 2:
         for i in range(d):
             xt[i] = x[i] + b[i] * dt + gv[i] * dw[i]

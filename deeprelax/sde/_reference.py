@@ -28,10 +28,13 @@ def step_numpy(scheme: str, sde: SDE, x: np.ndarray, dt: float, dW: np.ndarray,
         if sde.noise == "additive":
             return x + b * dt + noise
         gd = np.diagonal(g, axis1=1, axis2=2)
-        xs = x + b * dt + gd * np.sqrt(dt)
-        gs = np.diagonal(sde.diffusion_factor(xs), axis1=1, axis2=2)
-        corr = dt if sde.calculus == "ito" else 0.0
-        return x + b * dt + gd * dW + (gs - gd) * (dW**2 - corr) / (2.0 * np.sqrt(dt))
+        sq = np.sqrt(dt)
+        if sde.calculus == "ito":
+            gs = np.diagonal(sde.diffusion_factor(x + b * dt + gd * sq), axis1=1, axis2=2)
+            return x + b * dt + gd * dW + (gs - gd) * (dW**2 - dt) / (2.0 * sq)
+        gp = np.diagonal(sde.diffusion_factor(x + gd * sq), axis1=1, axis2=2)
+        gm = np.diagonal(sde.diffusion_factor(x - gd * sq), axis1=1, axis2=2)
+        return x + b * dt + gd * dW + (gp - gm) * dW**2 / (4.0 * sq)
     if name == "heun":
         xt = x + b * dt + noise
         bt = sde.drift_values(xt)

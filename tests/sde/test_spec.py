@@ -1,0 +1,94 @@
+"""The SDE spec contract read by the Fokker–Planck solver, and the public surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeprelax import landscapes
+from deeprelax import sde as S
+
+from .conftest import MU, SIGMA, gbm, general
+
+PUBLIC = {
+    "sdeint", "SDESolution", "SUCCESS", "NONFINITE", "SCHEMES", "Scheme", "get_scheme",
+    "brownian_increments", "coarsen_increments", "SDE", "NOISE_CLASSES", "CALCULI", "langevin",
+    "from_sgd", "ornstein_uhlenbeck", "from_kernels", "factor_covariance",
+}
+
+
+def test_public_surface():
+    assert set(S.__all__) == PUBLIC
+
+
+def test_langevin_contract(rng):
+    f = landscapes.double_well(2, barrier=0.5, kappa=2.0)
+    D = np.array([[2.0, 0.5], [0.5, 1.0]])
+    s = S.langevin(f, 4.0, D)
+    x = rng.normal(size=(3, 5, 2))
+    assert (s.dim, s.calculus, s.noise, s.beta, s.landscape, s.field) == (2, "ito", "additive", 4.0,
+                                                                         f, None)
+    np.testing.assert_allclose(s.drift_values(x), -f.grad(x))
+    np.testing.assert_allclose(s.diffusion_tensor(x), np.broadcast_to(D / 4.0, (3, 5, 2, 2)))
+    np.testing.assert_allclose(s.ito_drift_values(x), s.drift_values(x))
+
+
+def test_field_drift_and_linear_fast_path(rng):
+    fld = landscapes.example19(0.5)
+    s = S.langevin(fld)
+    x = rng.normal(size=(7, 2))
+    assert s.field is fld and s.landscape is None
+    np.testing.assert_allclose(s.drift_values(x), fld(x))
+    H = np.array([[2.0, 0.3], [0.3, 1.0]])
+    q = S.langevin(landscapes.quadratic(H, [0.1, -0.2]), 1.0)
+    assert q.linear
+    np.testing.assert_allclose(q.drift_values(x), -landscapes.quadratic(H, [0.1, -0.2]).grad(x))
+    A = np.array([[1.0, 2.0], [-1.0, 1.0]])
+    ou = S.ornstein_uhlenbeck(A, np.eye(2), 2.0)
+    np.testing.assert_allclose(ou.drift_values(x), -x @ A.T)
+
+
+def test_from_sgd_temperature_and_rank_deficient_noise():
+    f = landscapes.quadratic(np.eye(3))
+    v = np.array([1.0, 2.0, -1.0])
+    D = np.outer(v, v)  # rank 1
+    s = S.from_sgd(f, 0.1, 8, D)
+    assert s.beta == pytest.approx(2 * 8 / 0.1) and s.noise_dim == 1
+    np.testing.assert_allclose(s.diffusion_tensor(np.zeros(3)), D / s.beta, atol=1e-14)
+    w = S.from_sgd(f, 0.1, 8, D, n_samples=32)
+    assert 1.0 / w.beta == pytest.approx(0.1 / 16 * (1 - 8 / 32))
+
+
+def test_state_dependent_covariance(rng):
+    from .conftest import general_field
+
+    f = landscapes.double_well(2)
+    s = S.langevin(f, 2.0, general_field, D_params=[1.0, 0.4])
+    x = rng.normal(size=(6, 2))
+    D = np.empty((6, 2, 2))
+    for i in range(6):
+        general_field(x[i], np.array([1.0, 0.4]), D[i])
+    np.testing.assert_allclose(s.diffusion_tensor(x), D / 2.0)
+    g = s.diffusion_factor(x)
+    np.testing.assert_allclose(0.5 * np.einsum("nik,njk->nij", g, g), D / 2.0, atol=1e-13)
+
+
+def test_stratonovich_noise_induced_drift(rng):
+    """GBM: b_Itô = μx + ½σ²x (diagonal); general noise against ½ Σ gₖⱼ ∂ₖgᵢⱼ by hand."""
+    x = rng.uniform(0.5, 1.5, size=(4, 2))
+    s = gbm("stratonovich", 2)
+    np.testing.assert_allclose(s.ito_drift_values(x), (MU + 0.5 * SIGMA**2) * x, rtol=1e-8)
+    g = general("stratonovich")
+    # g = σ [[1 + x₀², ρ], [ρ, 1 + ½ sin²x₁]]: only ∂₀g₀₀ = 2σx₀ and ∂₁g₁₁ = σ sin x₁ cos x₁
+    G = g.diffusion_factor(x)
+    corr = np.zeros_like(x)
+    corr[:, 0] = 0.5 * (G[:, 0, 0] * 2 * SIGMA * x[:, 0])
+    corr[:, 1] = 0.5 * (G[:, 1, 1] * SIGMA * np.sin(x[:, 1]) * np.cos(x[:, 1]))
+    np.testing.assert_allclose(g.ito_drift_values(x) - g.drift_values(x), corr, rtol=1e-6)
+
+
+def test_scheme_metadata_declares_orders():
+    em = S.get_scheme("euler_maruyama")
+    assert em.strong_order["additive"] == 1.0 and em.strong_order["general"] == 0.5
+    assert S.SCHEMES["sra1"].strong_order == {"additive": 1.5}
+    assert "general" not in S.SCHEMES["milstein"].strong_order
