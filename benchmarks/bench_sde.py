@@ -1,0 +1,191 @@
+"""Euler–Maruyama ensembles: deeprelax vs the normal-drawing / GEMM floor, numpy, torchsde, diffrax.
+
+Run:  python benchmarks/bench_sde.py [--quick] [--repeats 3]
+(peers are timed when importable, e.g. from the bench environment:
+``.bench-venv/bin/python benchmarks/bench_sde.py``).
+
+Cases (issue 2): the 2-D non-isotropic OU with 10⁵ paths × 10³ steps and a d = 100 OU
+with 10³ paths × 10³ steps. All times are medians of ``--repeats`` runs after one warm-up;
+Numba compile time is reported separately. The floor is the larger of (a) drawing the
+N·T·m standard normals with the in-kernel ziggurat (``rng_normal``, one and all threads;
+the numbers are generated and summed, never stored) and, for d = 100, (b) the step's
+matrix products as one batched GEMM per step, [X Z] (N, d + m) @ W (d + m, d).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+from deeprelax import landscapes, sde
+from deeprelax._core import jit, path_states, prange, rng_normal
+
+
+@jit(parallel=True)
+def _draw_only(states, n_per_path, out):
+    for i in prange(states.shape[0]):
+        s = states[i].copy()
+        acc = 0.0
+        for _ in range(n_per_path):
+            acc += rng_normal(s)
+        out[i] = acc
+
+
+def _median(fn: Callable[[], object], repeats: int) -> float:
+    fn()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def _problem(d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if d == 2:
+        return np.diag([1.0, 4.0]), np.array([[2.0, 0.6], [0.6, 0.5]])
+    A = rng.normal(size=(d, d)) / np.sqrt(d)
+    H = A @ A.T + 0.5 * np.eye(d)
+    B = rng.normal(size=(d, d)) / np.sqrt(d)
+    return H, B @ B.T + 0.1 * np.eye(d)
+
+
+def bench_case(d: int, n_paths: int, n_steps: int, repeats: int, dt: float = 0.01) -> dict:
+    rng = np.random.default_rng(0)
+    H, D = _problem(d, rng)
+    beta = 1.0
+    model = sde.langevin(landscapes.quadratic(H), beta, D)
+    G = model.diffusion_matrix
+    m = G.shape[1]
+    x0 = np.zeros(d)
+    T = n_steps * dt
+    res: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    sde.sdeint(model, x0, (0, dt), dt, n_paths=2, seed=0)
+    res["compile (first call)"] = time.perf_counter() - t0
+
+    def ours() -> object:
+        return sde.sdeint(model, x0, (0, T), dt, n_paths=n_paths, seed=1, save_every=n_steps)
+
+    res["deeprelax sdeint EM"] = _median(ours, repeats)
+
+    states = path_states(0, n_paths)
+    acc = np.empty(n_paths)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    res["floor: normals, 1 thread"] = _median(lambda: _draw_only(states, n_steps * m, acc), repeats)
+    numba.set_num_threads(threads)
+    res[f"floor: normals, {threads} threads"] = _median(
+        lambda: _draw_only(states, n_steps * m, acc), repeats)
+    floor = res[f"floor: normals, {threads} threads"]
+    if d > 2:
+        XZ = rng.normal(size=(n_paths, d + m))
+        W = np.vstack([np.eye(d) - dt * H.T, np.sqrt(dt) * G.T])
+        out = np.empty((n_paths, d))
+
+        def gemm() -> None:
+            for _ in range(n_steps):
+                np.matmul(XZ, W, out=out)
+
+        res["floor: batched GEMM per step"] = _median(gemm, repeats)
+        floor = max(floor, res["floor: batched GEMM per step"])
+    res["floor"] = floor
+
+    def numpy_em() -> None:
+        g = np.random.default_rng(2)
+        x = np.zeros((n_paths, d))
+        At = np.eye(d) - dt * H.T
+        Gt = np.sqrt(dt) * G.T
+        for _ in range(n_steps):
+            x = x @ At + g.standard_normal((n_paths, m)) @ Gt
+
+    res["numpy vectorised EM"] = _median(numpy_em, repeats)
+    res.update(_peers(H, G, d, m, n_paths, n_steps, dt, repeats))
+    return res
+
+
+def _peers(H, G, d, m, n_paths, n_steps, dt, repeats) -> dict[str, float]:
+    out: dict[str, float] = {}
+    try:
+        import torch
+        import torchsde
+    except ImportError:
+        print("  torchsde not installed: skipped")
+    else:
+        torch.set_num_threads(numba.get_num_threads())
+        Ht = torch.tensor(H)
+        Gt = torch.tensor(G)
+
+        class OU(torch.nn.Module):
+            noise_type, sde_type = "general", "ito"
+
+            def f(self, t, y):
+                return -y @ Ht.T
+
+            def g(self, t, y):
+                return Gt.expand(y.shape[0], d, m)
+
+        ts = torch.tensor([0.0, n_steps * dt], dtype=torch.float64)
+        y0 = torch.zeros(n_paths, d, dtype=torch.float64)
+
+        def run_torchsde() -> None:
+            with torch.no_grad():
+                torchsde.sdeint(OU(), y0, ts, method="euler", dt=dt)
+
+        # fastest CPU settings found: float64, no_grad, Euler, the default Brownian interval
+        out["torchsde (euler, no_grad)"] = _median(run_torchsde, repeats)
+    try:
+        import diffrax
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        print("  diffrax not installed: skipped")
+    else:
+        jax.config.update("jax_enable_x64", True)
+        Hj, Gj = jnp.asarray(H), jnp.asarray(G)
+
+        def one_path(key):
+            bm = diffrax.UnsafeBrownianPath(shape=(m,), key=key)
+            terms = diffrax.MultiTerm(diffrax.ODETerm(lambda t, y, a: -Hj @ y),
+                                      diffrax.ControlTerm(lambda t, y, a: Gj, bm))
+            return diffrax.diffeqsolve(terms, diffrax.Euler(), 0.0, n_steps * dt, dt,
+                                       jnp.zeros(d), saveat=diffrax.SaveAt(t1=True),
+                                       max_steps=n_steps + 1, adjoint=diffrax.ForwardMode()).ys
+
+        solve = jax.jit(jax.vmap(one_path))
+        keys = jax.random.split(jax.random.PRNGKey(0), n_paths)
+        solve(keys).block_until_ready()
+        out["diffrax (Euler, vmapped, jit)"] = _median(lambda: solve(keys).block_until_ready(),
+                                                       repeats)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10x fewer paths")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    q = 10 if args.quick else 1
+    cases = [(2, 100_000 // q, 1000), (100, 1000 // q, 1000)]
+    print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, numpy {np.__version__}")
+    for d, n, T in cases:
+        print(f"\nEuler–Maruyama, d = {d}, {n} paths x {T} steps (median of {args.repeats})")
+        r = bench_case(d, n, T, args.repeats)
+        ours = r["deeprelax sdeint EM"]
+        print(f"  {'':38s} {'time [s]':>10s} {'vs deeprelax':>13s}")
+        for k, v in r.items():
+            if k.startswith("compile"):
+                print(f"  {k:38s} {v:10.3f}")
+                continue
+            print(f"  {k:38s} {v:10.3f} {v / ours:12.2f}x")
+        print(f"  deeprelax / floor = {ours / r['floor']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
