@@ -54,33 +54,48 @@ def _envelope_line(f, pos, xq, c, out, arg, v, z):
         arg[i] = j
 
 
+#: Lines per work item of the threaded kernel (buffers are allocated once per item).
+LINES_PER_CHUNK = 16
+
+
 @jit(parallel=True)
 def _hopf_lax_lines(a, out, arg, h, t, periodic):
     pre, n, post = a.shape
     c = 1.0 / (2.0 * t)
     reps = 3 if periodic else 1
     m = n * reps
-    for idx in prange(pre * post):
-        p = idx // post
-        q = idx % post
-        f = np.empty(m)
+    n_lines = pre * post
+    n_chunks = (n_lines + LINES_PER_CHUNK - 1) // LINES_PER_CHUNK
+    for ch in prange(n_chunks):
+        fb = np.empty((LINES_PER_CHUNK, m))
+        ob = np.empty((LINES_PER_CHUNK, n))
+        gb = np.empty((LINES_PER_CHUNK, n), dtype=np.int64)
         pos = np.empty(m)
         xq = np.empty(n)
-        o = np.empty(n)
-        ag = np.empty(n, dtype=np.int64)
         v = np.empty(m, dtype=np.int64)
         z = np.empty(m + 1)
+        for i in range(n):
+            xq[i] = i * h
         for r in range(reps):
             shift = (r - 1) * n if periodic else 0
             for j in range(n):
-                f[r * n + j] = a[p, j, q]
                 pos[r * n + j] = (j + shift) * h
+        first = ch * LINES_PER_CHUNK
+        nl = min(n_lines, first + LINES_PER_CHUNK) - first
+        # gather j-outer so that neighbouring lines (adjacent q) are read from one cache line
+        for j in range(n):
+            for ll in range(nl):
+                idx = first + ll
+                val = a[idx // post, j, idx % post]
+                for r in range(reps):
+                    fb[ll, r * n + j] = val
+        for ll in range(nl):
+            _envelope_line(fb[ll], pos, xq, c, ob[ll], gb[ll], v, z)
         for i in range(n):
-            xq[i] = i * h
-        _envelope_line(f, pos, xq, c, o, ag, v, z)
-        for i in range(n):
-            out[p, i, q] = o[i]
-            arg[p, i, q] = ag[i] % n
+            for ll in range(nl):
+                idx = first + ll
+                out[idx // post, i, idx % post] = ob[ll, i]
+                arg[idx // post, i, idx % post] = gb[ll, i] % n
 
 
 def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -199,17 +214,24 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
         vals, ak = hopf_lax_axis(vals, k, grid.spacing[k], t, grid.periodic[k])
         args.append(ak)
     # compose the per-axis argmins backwards: y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d-1}]
-    idx = [None] * d
-    base = np.indices(grid.shape)
-    for k in range(d - 1, -1, -1):
-        sel = tuple(base[m] if m <= k else idx[m] for m in range(d))
-        idx[k] = args[k][sel]
+    idx: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * d
+    idx[d - 1] = args[d - 1]
+    for k in range(d - 2, -1, -1):
+        tail = grid.shape[k + 1:]
+        flat = np.zeros(grid.shape, dtype=np.int64)
+        for m in range(k + 1, d):
+            flat = flat * grid.shape[m] + idx[m]
+        ak = args[k].reshape(grid.shape[: k + 1] + (int(np.prod(tail)),))
+        idx[k] = np.take_along_axis(ak, flat.reshape(grid.shape[: k + 1] + (-1,)), axis=k + 1).reshape(grid.shape)
     prox_index = np.stack(idx, axis=-1)
     prox = np.stack([grid.axes[k][idx[k]] for k in range(d)], axis=-1)
-    x = grid.points
-    disp = x - prox
+    disp = np.empty_like(prox)
     for k in range(d):
+        shape = [1] * d
+        shape[k] = grid.shape[k]
+        disp[..., k] = grid.axes[k].reshape(shape) - prox[..., k]
         if grid.periodic[k]:
             L = grid.lengths[k]
             disp[..., k] -= L * np.round(disp[..., k] / L)
-    return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp / t, t=t, n_passes=d)
+    disp /= t
+    return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp, t=t, n_passes=d)
