@@ -26,7 +26,7 @@ from scipy.stats import chi2
 
 from deeprelax import landscapes, sde
 from deeprelax.pde import Grid, solve_fp, stationary_fp
-from deeprelax.theory._pde import example19_angular_momentum, example19_density
+from deeprelax.theory import example19_angular_momentum, example19_density
 from experiments._base import Results, check_row, config_dict
 
 NAME = "fp_example19"

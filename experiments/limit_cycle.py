@@ -17,7 +17,7 @@ import numpy as np
 import scipy.stats as st
 
 from deeprelax import analysis, landscapes, sde
-from deeprelax.theory._sde import example19_angular_momentum, example19_bin_probabilities
+from deeprelax.theory import example19_angular_momentum, example19_bin_probabilities
 from experiments._base import Results, check_row, config_dict
 
 NAME = "limit_cycle"

@@ -27,8 +27,7 @@ from deeprelax.optim import (
     sam,
     sgd,
 )
-from deeprelax.theory import local_entropy_quadrature
-from deeprelax.theory._optim import proximal_point_brute
+from deeprelax.theory import local_entropy_quadrature, proximal_point_brute
 from experiments._base import Results, check_row, config_dict
 
 NAME = "optim_checks"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deeprelax import analysis, landscapes, sde, theory
-from deeprelax.theory._sde import ou_entropy_production
+from deeprelax.theory import ou_entropy_production
 from experiments._base import Results, check_row, config_dict
 
 NAME = "ou_current"

@@ -6,6 +6,13 @@ Gibbs densities; the local entropy of quadratics and by 1-D quadrature (Entropy-
 O(n²) Hopf–Lax and Cole–Hopf oracles (Deep Relaxation).
 """
 
+from ._example19 import (
+    example19_angular_momentum,
+    example19_bin_probabilities,
+    example19_current,
+    example19_density,
+    example19_partition,
+)
 from ._gibbs import (
     cole_hopf_brute,
     gibbs_density,
@@ -23,6 +30,7 @@ from ._ou import (
     em_stationary_cov,
     ou_angular_momentum,
     ou_current,
+    ou_entropy_production,
     ou_potential_matrix,
     ou_Q,
     ou_stationary_cov,
@@ -47,4 +55,10 @@ __all__ = [
     "cole_hopf_brute",
     "local_entropy_quadrature_2d",
     "proximal_point_brute",
+    "ou_entropy_production",
+    "example19_partition",
+    "example19_density",
+    "example19_bin_probabilities",
+    "example19_current",
+    "example19_angular_momentum",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "em_stationary_cov",
     "detailed_balance",
     "commutator",
+    "ou_entropy_production",
 ]
 
 
@@ -143,3 +144,16 @@ def em_stationary_cov(H: Any, D: Any, dt: float, beta: float = 1.0) -> np.ndarra
         raise ParameterError(f"`dt` = {dt} makes Euler–Maruyama unstable for this H (need |1 − dt λ| < 1)")
     S = sla.solve_discrete_lyapunov(A, B)
     return 0.5 * (S + S.T)
+
+
+def ou_entropy_production(H: Any, D: Any, beta: float = 1.0) -> float:
+    """Stationary entropy production rate of dx = −Hx dt + √(2β⁻¹D) dW (D invertible).
+
+    e_p = ∫ Jᵀ (β⁻¹D)⁻¹ J / ρ dx = β E[jᵀ D⁻¹ j] = β tr((QU)ᵀ D⁻¹ (QU) Σ), with the
+    current velocity j(x) = −QUx; zero iff detailed balance (HD = DH) holds.
+    """
+    beta = check_positive("beta", beta)
+    S = ou_stationary_cov(H, D, beta)
+    QU = ou_Q(H, D, beta) @ ou_potential_matrix(H, D, beta)
+    Dinv = np.linalg.inv(np.atleast_2d(np.asarray(D, float)))
+    return float(beta * np.trace(QU.T @ Dinv @ QU @ S))

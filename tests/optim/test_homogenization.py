@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from deeprelax.optim import InnerLoop, hj_proximal, hopf_lax_sgd, inner_temperature, minimize
-from deeprelax.theory import local_entropy_quadrature
-from deeprelax.theory._optim import local_entropy_quadrature_2d, proximal_point_brute
+from deeprelax.theory import local_entropy_quadrature, local_entropy_quadrature_2d, proximal_point_brute
 
 from ._landscapes import NumpyObjective, banana_2d, double_well_1d
 

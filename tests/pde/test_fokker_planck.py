@@ -10,7 +10,7 @@ from deeprelax import landscapes, sde, theory
 from deeprelax._core import NotPSDError, ParameterError, ShapeError
 from deeprelax.pde import Grid, fp_operator, solve_fp, stationary_fp
 from deeprelax.pde._fokker_planck import bernoulli, force_split
-from deeprelax.theory._pde import example19_angular_momentum, example19_current, example19_density
+from deeprelax.theory import example19_angular_momentum, example19_current, example19_density
 
 H_OU = np.array([[1.0, 0.3], [0.3, 2.0]])
 D_OU = np.array([[1.0, 0.4], [0.4, 0.5]])  # does not commute with H_OU: detailed balance fails

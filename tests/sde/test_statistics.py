@@ -13,7 +13,7 @@ import scipy.stats as st
 
 from deeprelax import analysis, landscapes, theory
 from deeprelax import sde as S
-from deeprelax.theory._sde import example19_angular_momentum, example19_bin_probabilities
+from deeprelax.theory import example19_angular_momentum, example19_bin_probabilities
 
 from .conftest import BETA_OU, D_COMMUTING, D_NONCOMMUTING, H_OU
 
@@ -75,7 +75,7 @@ def test_ou_current_field(ou_paths):
 
 def test_ou_entropy_production(ou_paths):
     """e_p = β tr((QU)ᵀD⁻¹QUΣ) vs the binned cross estimator (16² bins over ±3σ)."""
-    from deeprelax.theory._sde import ou_entropy_production
+    from deeprelax.theory import ou_entropy_production
 
     dt = 0.005
     rng_ = [(-1.3, 1.3), (-0.4, 0.4)]

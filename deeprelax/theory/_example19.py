@@ -1,28 +1,29 @@
-"""Closed forms for the SDE room's checks: Example 19 and the OU entropy production.
+"""Closed forms for Example 19 of Chaudhari & Soatto (2018), arXiv:1710.11029.
 
-Example 19 of Chaudhari & Soatto (2018): dx = (−∇Φ + j) dt + √2 dW with
-Φ = (x₁² − 1)²/4 + x₂²/2 and j = λ e^{Φ} e^{−r⁴/4} (−x₂, x₁). Its stationary density
-is ρ = e^{−Φ}/Z for every λ (because ∇·(j e^{−Φ}) = 0), and it factorises,
-ρ(x) = p₁(x₁) p₂(x₂) with p₂ the standard normal.
+dx = (−∇Φ + j) dt + √2 dW with Φ = (x₁² − 1)²/4 + x₂²/2 and j = λ e^{Φ} e^{−r⁴/4} (−x₂, x₁).
+Its stationary density is ρ = e^{−Φ}/Z for every λ (because ∇·(j e^{−Φ}) = 0), and it
+factorises, ρ(x) = p₁(x₁) p₂(x₂) with p₂ the standard normal. Never computed by the code
+they check (no grid solver, no sampler): the normalising constant is a 1-D quadrature of
+e^{−(x²−1)²/4} by scipy.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import scipy.integrate as si
 import scipy.special as sp
 
-from .._core import as_float_array, check_positive
-from ._ou import ou_potential_matrix, ou_Q, ou_stationary_cov
+from .._core import as_float_array
 
 __all__ = [
     "example19_partition",
     "example19_density",
     "example19_bin_probabilities",
+    "example19_current",
     "example19_angular_momentum",
-    "ou_entropy_production",
 ]
 
 
@@ -41,7 +42,7 @@ def example19_partition() -> float:
 
 
 def example19_density(x: Any) -> np.ndarray:
-    """ρ(x) = e^{−Φ(x)}/Z for ``x`` of shape (..., 2); returns shape (...)."""
+    """ρˢˢ(x) = e^{−Φ(x)}/Z for every λ, for ``x`` of shape (..., 2); returns shape (...)."""
     x = as_float_array("x", x)
     phi = 0.25 * (x[..., 0] ** 2 - 1.0) ** 2 + 0.5 * x[..., 1] ** 2
     return np.exp(-phi) / example19_partition()
@@ -61,8 +62,16 @@ def example19_bin_probabilities(edges_x: Any, edges_y: Any) -> np.ndarray:
     return np.outer(p1, p2)
 
 
+def example19_current(x: Any, lam: float) -> np.ndarray:
+    """The probability current J = j ρˢˢ = λ e^{−r⁴/4} (−x₂, x₁)/Z (divergence-free), x of shape (..., 2)."""
+    x = np.asarray(x, dtype=np.float64)
+    r2 = x[..., 0] ** 2 + x[..., 1] ** 2
+    s = float(lam) * np.exp(-0.25 * r2 * r2) / example19_partition()
+    return np.stack([-s * x[..., 1], s * x[..., 0]], axis=-1)
+
+
 def example19_angular_momentum(lam: float) -> float:
-    """Stationary E[x₁ dx₂ − x₂ dx₁]/dt of Example 19: √(2π) λ / ∫ e^{−(x₁² − 1)²/4} dx₁.
+    """Stationary E[x₁ dx₂ − x₂ dx₁]/dt = ∫ (x₁J₂ − x₂J₁) dx = 2πλ/Z (linear in λ).
 
     Notes
     -----
@@ -70,17 +79,4 @@ def example19_angular_momentum(lam: float) -> float:
     gives E_ρ[λ e^{Φ − r⁴/4} r²] = (λ/Z) ∫ r² e^{−r⁴/4} dx = 2πλ/Z. Itô and
     Stratonovich agree for this antisymmetric functional.
     """
-    return float(np.sqrt(2.0 * np.pi) * float(lam) / _i1())
-
-
-def ou_entropy_production(H: Any, D: Any, beta: float = 1.0) -> float:
-    """Stationary entropy production rate of dx = −Hx dt + √(2β⁻¹D) dW (D invertible).
-
-    e_p = ∫ Jᵀ (β⁻¹D)⁻¹ J / ρ dx = β E[jᵀ D⁻¹ j] = β tr((QU)ᵀ D⁻¹ (QU) Σ), with the
-    current velocity j(x) = −QUx; zero iff detailed balance (HD = DH) holds.
-    """
-    beta = check_positive("beta", beta)
-    S = ou_stationary_cov(H, D, beta)
-    QU = ou_Q(H, D, beta) @ ou_potential_matrix(H, D, beta)
-    Dinv = np.linalg.inv(np.atleast_2d(np.asarray(D, float)))
-    return float(beta * np.trace(QU.T @ Dinv @ QU @ S))
+    return 2.0 * math.pi * float(lam) / example19_partition()
