@@ -30,6 +30,8 @@ __all__ = [
     "rng_next",
     "rng_uniform",
     "rng_normal",
+    "rng_next4",
+    "rng_normal4",
     "fill_normals",
     "init_state",
 ]
@@ -167,6 +169,69 @@ def rng_normal(s):
         f1 = np.exp(-0.5 * (zx[i + 1] * zx[i + 1] - x * x))
         if f1 + rng_uniform(s) * (f0 - f1) < 1.0:
             return x
+
+
+# Register-friendly twins: the state travels as four uint64 scalars (arguments and
+# returned tuple) instead of an array, so LLVM keeps it in registers even next to float
+# stores it cannot prove do not alias a state array. They produce exactly the numbers of
+# rng_next / rng_normal: ``z, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)``.
+@jit
+def rng_next4(s0, s1, s2, s3):
+    """:func:`rng_next` on a state held in scalars: returns (output, s0, s1, s2, s3)."""
+    result = _rotl(s0 + s3, 23) + s0
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@jit
+def _uniform4(s0, s1, s2, s3):
+    r, s0, s1, s2, s3 = rng_next4(s0, s1, s2, s3)
+    return float(r >> np.uint64(11)) * _INV53, s0, s1, s2, s3
+
+
+@jit
+def _normal_slow4(i, u, s0, s1, s2, s3):
+    """The rare branches of :func:`rng_normal` (tail, wedge, rejection), state in scalars."""
+    zx = _ZIG_X
+    zr = _ZIG_RATIO
+    while True:
+        if i == 0:
+            while True:
+                u1, s0, s1, s2, s3 = _uniform4(s0, s1, s2, s3)
+                x = np.log(1.0 - u1) / _ZIG_R
+                u2, s0, s1, s2, s3 = _uniform4(s0, s1, s2, s3)
+                y = np.log(1.0 - u2)
+                if -2.0 * y >= x * x:
+                    break
+            return (x - _ZIG_R if u < 0.0 else _ZIG_R - x), s0, s1, s2, s3
+        x = u * zx[i]
+        f0 = np.exp(-0.5 * (zx[i] * zx[i] - x * x))
+        f1 = np.exp(-0.5 * (zx[i + 1] * zx[i + 1] - x * x))
+        u3, s0, s1, s2, s3 = _uniform4(s0, s1, s2, s3)
+        if f1 + u3 * (f0 - f1) < 1.0:
+            return x, s0, s1, s2, s3
+        r, s0, s1, s2, s3 = rng_next4(s0, s1, s2, s3)
+        i = np.int64(r & np.uint64(0x7F))
+        u = 2.0 * (float(r >> np.uint64(11)) * _INV53) - 1.0
+        if abs(u) < zr[i]:
+            return u * zx[i], s0, s1, s2, s3
+
+
+@jit
+def rng_normal4(s0, s1, s2, s3):
+    """:func:`rng_normal` on a state held in scalars: returns (z, s0, s1, s2, s3)."""
+    r, s0, s1, s2, s3 = rng_next4(s0, s1, s2, s3)
+    i = np.int64(r & np.uint64(0x7F))
+    u = 2.0 * (float(r >> np.uint64(11)) * _INV53) - 1.0
+    if abs(u) < _ZIG_RATIO[i]:
+        return u * _ZIG_X[i], s0, s1, s2, s3
+    return _normal_slow4(i, u, s0, s1, s2, s3)
 
 
 @jit(parallel=True)

@@ -29,9 +29,9 @@ from .._core import (
     rng_normal,
     seed_key,
 )
-from ._kernels import integrate_additive, integrate_diagonal, integrate_general
+from ._kernels import integrate_additive, integrate_diagonal, integrate_em_linear, integrate_general
 from ._schemes import SCHEMES, check_scheme_fits, get_scheme
-from ._spec import SDE
+from ._spec import SDE, linear_drift
 
 __all__ = [
     "SDESolution",
@@ -52,6 +52,11 @@ CALL_PATH_STEPS = 4_000_000
 TASKS_PER_THREAD = 4
 #: Relative tolerance for (t1 − t0)/dt to count as an integer number of steps.
 STEP_RTOL = 1e-9
+
+#: Use the Euler–Maruyama fast path (:func:`._kernels.integrate_em_linear`) where it applies:
+#: additive noise, the linear drift, a scheme with code 0/1 (EM, Milstein = EM, sgd), streams.
+#: Its results are bit-identical to the generic kernel's; tests switch it off to compare.
+FAST_PATH = True
 
 _KERNELS = {
     "additive": integrate_additive,
@@ -293,6 +298,12 @@ def sdeint(
     bad = np.full(n, -1, dtype=np.int64)
     G = sde.diffusion_matrix if sde.noise == "additive" else np.zeros((d, m))
     kernel = _KERNELS[sde.noise]
+    fast = (FAST_PATH and sde.noise == "additive" and sch.code in (0, 1) and not use_dw
+            and bool(sde.linear) and sde.drift_kernel is linear_drift)
+    if fast:
+        bp_ = np.ascontiguousarray(sde.drift_params, dtype=np.float64)
+        A_, c_ = bp_[:d * d].copy(), bp_[d * d:d * d + d].copy()
+        G_ = np.ascontiguousarray(G, dtype=np.float64)
     per_call = max(1, CALL_PATH_STEPS // max(1, n * se))
     n_tasks = TASKS_PER_THREAD * get_num_threads()
     bar = _progress_bar(n_steps, progress)
@@ -303,15 +314,20 @@ def sdeint(
             nb = min(per_call, n_blocks - done_blocks)
             last = rem if (done_blocks + nb == n_blocks and rem > 0) else se
             n_call = (nb - 1) * se + last
-            kernel(
-                sch.code, sde.calculus == "ito", bool(sde.linear), sde.drift_kernel, sde.drift_params,
-                float(sde.drift_sign), sde.diffusion_kernel, sde.diffusion_params, G, m,
-                1 if sde.diffusion_form == "covariance" else 0, float(sde.diffusion_scale), dt,
-                x, states, nb, se, last, done_steps, use_dw,
-                dWa[done_steps:done_steps + n_call] if use_dw else dWa,
-                dZa[done_steps:done_steps + n_call] if (use_dw and sch.needs_area) else dZa,
-                xs[1 + done_blocks:1 + done_blocks + nb], bad, n_tasks,
-            )
+            if fast:
+                integrate_em_linear(A_, c_, G_, float(sde.drift_sign), dt, x, states, nb, se, last,
+                                    done_steps, xs[1 + done_blocks:1 + done_blocks + nb], bad,
+                                    n_tasks)
+            else:
+                kernel(
+                    sch.code, sde.calculus == "ito", bool(sde.linear), sde.drift_kernel, sde.drift_params,
+                    float(sde.drift_sign), sde.diffusion_kernel, sde.diffusion_params, G, m,
+                    1 if sde.diffusion_form == "covariance" else 0, float(sde.diffusion_scale), dt,
+                    x, states, nb, se, last, done_steps, use_dw,
+                    dWa[done_steps:done_steps + n_call] if use_dw else dWa,
+                    dZa[done_steps:done_steps + n_call] if (use_dw and sch.needs_area) else dZa,
+                    xs[1 + done_blocks:1 + done_blocks + nb], bad, n_tasks,
+                )
             done_blocks += nb
             done_steps += n_call
             if bar is not None:

@@ -25,12 +25,14 @@ import math
 import numpy as np
 
 from .._core import jit, prange, rng_normal
+from .._core._rng import rng_normal4
 
 __all__ = [
     "SCHEME_CODES",
     "integrate_additive",
     "integrate_diagonal",
     "integrate_general",
+    "integrate_em_linear",
     "step_additive",
     "step_diagonal",
     "step_general",
@@ -377,3 +379,180 @@ def integrate_general(scheme, ito, linear, bk, bp, bsign, gk, gp, G, m, form, gs
                     break
             x[i, :] = xp
             states[i, :] = s
+
+
+# ------------------------------------------------------------------ Euler–Maruyama fast path
+# Euler–Maruyama (= Milstein) with additive noise and the linear drift b = s·(−A(x − c))
+# (langevin on a quadratic, ornstein_uhlenbeck), drawing from the streams. One compiled
+# specialisation (no kernel arguments). Every path does exactly the arithmetic of
+# integrate_additive in the same order (b from 0 by j, x + bΔt, then + G[:, j]·(√Δt ξⱼ) by
+# j), so the results are bit-identical to it; the differences are only where values live:
+# the stream state in four scalars (rng_normal4), d ≤ 2 in scalar registers, and a path
+# block laid out (d, P) with the paths innermost for d > 2, so the per-path reductions
+# run in the same order but SIMD across paths.
+#: Paths per block of the d > 2 fast path (a fixed size: results do not depend on it).
+EM_PATH_BLOCK = 32
+
+
+@jit
+def _em_linear_d2(A, c, G, m, bsign, dt, sdt, x, states, i, n_blocks, block_len, last_len,
+                  step0, out, bad):
+    """One path of the fast path for d = 2 (m = 1 or 2): everything in scalars."""
+    a00, a01, a10, a11 = A[0], A[1], A[2], A[3]
+    c0, c1 = c[0], c[1]
+    g00, g10 = G[0, 0], G[1, 0]
+    g01, g11 = (G[0, 1], G[1, 1]) if m == 2 else (0.0, 0.0)
+    s0, s1, s2, s3 = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
+    x0, x1 = x[i, 0], x[i, 1]
+    inf = math.inf
+    k = 0
+    for blk in range(n_blocks):
+        nb = block_len if blk < n_blocks - 1 else last_len
+        for _ in range(nb):
+            z0, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)
+            if m == 2:
+                z1, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)
+            else:
+                z1 = 0.0
+            y0 = x0 - c0
+            y1 = x1 - c1
+            b0 = (0.0 - a00 * y0) - a01 * y1
+            b1 = (0.0 - a10 * y0) - a11 * y1
+            if bsign != 1.0:
+                b0 *= bsign
+                b1 *= bsign
+            w0 = sdt * z0
+            t0 = (x0 + b0 * dt) + g00 * w0
+            t1 = (x1 + b1 * dt) + g10 * w0
+            if m == 2:
+                w1 = sdt * z1
+                t0 += g01 * w1
+                t1 += g11 * w1
+            x0, x1 = t0, t1
+            if not (abs(t0) < inf and abs(t1) < inf):
+                bad[i] = step0 + k
+                break
+            k += 1
+        out[blk, i, 0] = x0
+        out[blk, i, 1] = x1
+        if bad[i] >= 0:
+            for blk2 in range(blk + 1, n_blocks):
+                out[blk2, i, 0] = x0
+                out[blk2, i, 1] = x1
+            break
+    x[i, 0] = x0
+    x[i, 1] = x1
+    states[i, 0], states[i, 1], states[i, 2], states[i, 3] = s0, s1, s2, s3
+
+
+@jit
+def _em_linear_block(A, c, G, bsign, dt, sdt, x, states, lo, hi, n_blocks, block_len, last_len,
+                     step0, out, bad, X, Y, B, W, S):
+    """Paths lo..hi−1 (≤ EM_PATH_BLOCK) of the fast path for any d.
+
+    Scratch: X, Y, B (d, P), W (m, P), S (P, 4); P = EM_PATH_BLOCK ≥ hi − lo.
+    """
+    d = X.shape[0]
+    m = W.shape[0]
+    P = hi - lo
+    alive = np.empty(P, dtype=np.bool_)
+    skip = np.empty(P, dtype=np.bool_)
+    for p in range(P):
+        for r in range(4):
+            S[p, r] = states[lo + p, r]
+        for r in range(d):
+            X[r, p] = x[lo + p, r]
+        skip[p] = bad[lo + p] >= 0  # frozen before this call: left as it is
+        alive[p] = not skip[p]
+    k = 0
+    for blk in range(n_blocks):
+        nb = block_len if blk < n_blocks - 1 else last_len
+        for _ in range(nb):
+            n_alive = 0
+            for p in range(P):
+                if alive[p]:
+                    n_alive += 1
+                    s0, s1, s2, s3 = S[p, 0], S[p, 1], S[p, 2], S[p, 3]
+                    for j in range(m):
+                        z, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)
+                        W[j, p] = sdt * z
+                    S[p, 0], S[p, 1], S[p, 2], S[p, 3] = s0, s1, s2, s3
+                else:
+                    for j in range(m):
+                        W[j, p] = 0.0
+            if n_alive == 0:
+                break
+            # b = −A (x − c): each path from 0 by j (the order of _linear), SIMD over paths
+            for j in range(d):
+                cj = c[j]
+                for p in range(P):
+                    Y[j, p] = X[j, p] - cj
+            for r in range(d):
+                for p in range(P):
+                    B[r, p] = 0.0
+                for j in range(d):
+                    a = A[r * d + j]
+                    for p in range(P):
+                        B[r, p] -= a * Y[j, p]
+                if bsign != 1.0:
+                    for p in range(P):
+                        B[r, p] *= bsign
+                for p in range(P):
+                    B[r, p] = X[r, p] + B[r, p] * dt
+                for j in range(m):
+                    g = G[r, j]
+                    for p in range(P):
+                        B[r, p] += g * W[j, p]
+            for p in range(P):
+                if alive[p]:
+                    ok = True
+                    for r in range(d):
+                        v = B[r, p]
+                        X[r, p] = v
+                        ok &= abs(v) < math.inf
+                    if not ok:
+                        bad[lo + p] = step0 + k
+                        alive[p] = False
+            k += 1
+        for p in range(P):
+            if not skip[p]:
+                for r in range(d):
+                    out[blk, lo + p, r] = X[r, p]
+    for p in range(P):
+        if not skip[p]:
+            for r in range(d):
+                x[lo + p, r] = X[r, p]
+            for r in range(4):
+                states[lo + p, r] = S[p, r]
+
+
+@jit(parallel=True)
+def integrate_em_linear(A, c, G, bsign, dt, x, states, n_blocks, block_len, last_len, step0,
+                        out, bad, n_tasks):
+    """Euler–Maruyama fast path: additive noise, linear drift b = bsign·(−A(x − c)), streams.
+
+    Same arguments and results (bit for bit) as integrate_additive with scheme 0, linear,
+    use_dw False; A is the row-major d·d vector. Paths are split into tasks of whole
+    EM_PATH_BLOCK blocks (the split changes no result).
+    """
+    n, d = x.shape
+    m = G.shape[1]
+    sdt = math.sqrt(dt)
+    P = EM_PATH_BLOCK
+    n_pb = (n + P - 1) // P
+    n_tasks = min(n_pb, max(1, n_tasks))
+    per = (n_pb + n_tasks - 1) // n_tasks
+    for task in prange(n_tasks):
+        Al, cl, Gl = A.copy(), c.copy(), G.copy()
+        if d == 2 and m <= 2:
+            for i in range(task * per * P, min(n, (task + 1) * per * P)):
+                if bad[i] < 0:
+                    _em_linear_d2(Al, cl, Gl, m, bsign, dt, sdt, x, states, i, n_blocks,
+                                  block_len, last_len, step0, out, bad)
+        else:
+            X, Y, B = np.empty((d, P)), np.empty((d, P)), np.empty((d, P))
+            W, S = np.empty((m, P)), np.empty((P, 4), dtype=np.uint64)
+            for pb in range(task * per, min(n_pb, (task + 1) * per)):
+                lo = pb * P
+                _em_linear_block(Al, cl, Gl, bsign, dt, sdt, x, states, lo, min(n, lo + P),
+                                 n_blocks, block_len, last_len, step0, out, bad, X, Y, B, W, S)

@@ -1,0 +1,115 @@
+"""The Euler–Maruyama fast path (integrate_em_linear) against the generic kernel: bit for bit."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from deeprelax import landscapes
+from deeprelax import sde as S
+from deeprelax._core import path_states, rng_next, rng_normal
+from deeprelax._core._rng import rng_next4, rng_normal4
+from deeprelax.sde import _integrate
+
+
+def _ou(d: int, rank: int | None = None, center: bool = False) -> S.SDE:
+    rng = np.random.default_rng(d)
+    A = rng.normal(size=(d, d)) / np.sqrt(d)
+    H = A @ A.T + 0.5 * np.eye(d)
+    B = rng.normal(size=(d, rank or d)) / np.sqrt(d)
+    D = B @ B.T + (0.0 if rank else 0.1) * np.eye(d)
+    c = rng.normal(size=d) if center else None
+    return S.langevin(landscapes.quadratic(H, c), 2.0, D)
+
+
+def _both(sde, monkeypatch, **kw):
+    fast = S.sdeint(sde, **kw)
+    with monkeypatch.context() as mp:
+        mp.setattr(_integrate, "FAST_PATH", False)
+        slow = S.sdeint(sde, **kw)
+    return fast, slow
+
+
+CASES = {
+    "d2": lambda: _ou(2, center=True),
+    "d2-rank1": lambda: _ou(2, rank=1),
+    "d1": lambda: _ou(1),
+    "d5-rank2": lambda: _ou(5, rank=2, center=True),
+    "d40": lambda: _ou(40),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("scheme", ["euler_maruyama", "milstein"])
+def test_fast_path_is_bit_identical_to_generic(name, scheme, monkeypatch):
+    sde = CASES[name]()
+    if scheme == "milstein" and name != "d2":
+        pytest.skip("one Milstein case suffices (Milstein = EM for additive noise)")
+    n = 45  # one full and one partial path block
+    x0 = np.random.default_rng(3).normal(size=(n, sde.dim))
+    fast, slow = _both(sde, monkeypatch, x0=x0, t_span=(0.0, 0.37), dt=0.01, scheme=scheme,
+                       seed=9, save_every=5)
+    assert fast.success and slow.success
+    assert np.array_equal(fast.x, slow.x)
+    assert np.array_equal(fast.rng_state, slow.rng_state)
+    assert np.max(np.abs(fast.x[-1] - x0)) > 1e-2
+
+
+def test_fast_path_thread_and_chunking_invariance(monkeypatch):
+    sde = CASES["d5-rank2"]()
+    kw = dict(x0=np.zeros(5), t_span=(0.0, 0.3), dt=0.01, n_paths=70, seed=2, save_every=7)
+    ref = S.sdeint(sde, **kw)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = S.sdeint(sde, **kw)
+    finally:
+        numba.set_num_threads(old)
+    with monkeypatch.context() as mp:
+        mp.setattr(_integrate, "CALL_PATH_STEPS", 50)
+        mp.setattr(_integrate, "TASKS_PER_THREAD", 11)
+        chunked = S.sdeint(sde, **kw)
+    small = S.sdeint(sde, **{**kw, "n_paths": 13})
+    assert np.array_equal(one.x, ref.x) and np.array_equal(chunked.x, ref.x)
+    assert np.array_equal(small.x, ref.x[:, :13])
+
+
+@pytest.mark.parametrize("d", [2, 6])
+def test_fast_path_reports_the_first_nonfinite_step(d, monkeypatch):
+    """An unstable linear drift blows up: same step, path, saved states and streams."""
+    H = -40.0 * np.eye(d)
+    sde = S.ornstein_uhlenbeck(H, np.eye(d), 1.0)
+    x0 = np.zeros((9, d))
+    x0[4] = 1e290  # path 4 overflows first (after ~38 steps of ×3)
+    fast, slow = _both(sde, monkeypatch, x0=x0, t_span=(0.0, 3.0), dt=0.05, seed=1, save_every=4)
+    assert fast.status == slow.status == S.NONFINITE
+    assert (fast.nonfinite_step, fast.nonfinite_path) == (slow.nonfinite_step, slow.nonfinite_path)
+    assert fast.nonfinite_path == 4
+    assert np.array_equal(fast.x, slow.x, equal_nan=True)
+    assert np.array_equal(fast.rng_state, slow.rng_state)
+
+
+def test_register_rng_matches_array_rng():
+    """rng_next4 / rng_normal4 give exactly rng_next / rng_normal (incl. tail and wedges)."""
+    st = path_states(5, 1)[0]
+    n = 200_000
+    a, b = _draws(st.copy(), n)
+    assert np.array_equal(a, b)
+    assert np.sum(np.abs(a) > 3.442619855899) > 10  # the tail branch was exercised
+
+
+@numba.njit(cache=True)
+def _draws(s, n):
+    out = np.empty((2, n))
+    t0, t1, t2, t3 = s[0], s[1], s[2], s[3]
+    s4 = s.copy()
+    for k in range(n):
+        out[0, k] = rng_normal(s4)
+        z, t0, t1, t2, t3 = rng_normal4(t0, t1, t2, t3)
+        out[1, k] = z
+    r1 = rng_next(s4)
+    r2, t0, t1, t2, t3 = rng_next4(t0, t1, t2, t3)
+    res = out[1].copy()
+    res[-1] = res[-1] if r1 == r2 else np.nan
+    return out[0], res
