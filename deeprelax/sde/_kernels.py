@@ -391,7 +391,7 @@ def integrate_general(scheme, ito, linear, bk, bp, bsign, gk, gp, G, m, form, gs
 # block laid out (d, P) with the paths innermost for d > 2, so the per-path reductions
 # run in the same order but SIMD across paths.
 #: Paths per block of the d > 2 fast path (a fixed size: results do not depend on it).
-EM_PATH_BLOCK = 32
+EM_PATH_BLOCK = 32  # a multiple of 8 (the register tiles)
 
 
 @jit
@@ -446,6 +446,48 @@ def _em_linear_d2(A, c, G, m, bsign, dt, sdt, x, states, i, n_blocks, block_len,
 
 
 @jit
+def _row(A, G, X, Y, W, r, d, m, bsign, dt, B):
+    """Row r of B = X + s·(−A Y)Δt + G W for the EM_PATH_BLOCK paths (columns), each path in
+    the order of integrate_additive: from 0 subtracting A[r, j]·y_j by j, ×s, x + bΔt, then
+    + G[r, j]·w_j by j. Four j per pass over the paths: the loop over paths vectorises and
+    does 4 multiply–subtracts per load/store of B (compute-, not store-bound)."""
+    PB = EM_PATH_BLOCK
+    o = r * d
+    for p in range(PB):
+        B[r, p] = 0.0
+    j = 0
+    while j + 4 <= d:
+        a0, a1, a2, a3 = A[o + j], A[o + j + 1], A[o + j + 2], A[o + j + 3]
+        for p in range(PB):
+            B[r, p] = (((B[r, p] - a0 * Y[j, p]) - a1 * Y[j + 1, p]) - a2 * Y[j + 2, p]) \
+                - a3 * Y[j + 3, p]
+        j += 4
+    while j < d:
+        a0 = A[o + j]
+        for p in range(PB):
+            B[r, p] -= a0 * Y[j, p]
+        j += 1
+    if bsign != 1.0:
+        for p in range(PB):
+            B[r, p] = X[r, p] + (B[r, p] * bsign) * dt
+    else:
+        for p in range(PB):
+            B[r, p] = X[r, p] + B[r, p] * dt
+    j = 0
+    while j + 4 <= m:
+        g0, g1, g2, g3 = G[r, j], G[r, j + 1], G[r, j + 2], G[r, j + 3]
+        for p in range(PB):
+            B[r, p] = (((B[r, p] + g0 * W[j, p]) + g1 * W[j + 1, p]) + g2 * W[j + 2, p]) \
+                + g3 * W[j + 3, p]
+        j += 4
+    while j < m:
+        g0 = G[r, j]
+        for p in range(PB):
+            B[r, p] += g0 * W[j, p]
+        j += 1
+
+
+@jit
 def _em_linear_block(A, c, G, bsign, dt, sdt, x, states, lo, hi, n_blocks, block_len, last_len,
                      step0, out, bad, X, Y, B, W, S):
     """Paths lo..hi−1 (≤ EM_PATH_BLOCK) of the fast path for any d.
@@ -455,6 +497,12 @@ def _em_linear_block(A, c, G, bsign, dt, sdt, x, states, lo, hi, n_blocks, block
     d = X.shape[0]
     m = W.shape[0]
     P = hi - lo
+    PB = EM_PATH_BLOCK  # the tiles always run the full block; padding columns are zeros
+    for p in range(P, PB):
+        for r in range(d):
+            X[r, p] = 0.0
+        for j in range(m):
+            W[j, p] = 0.0
     alive = np.empty(P, dtype=np.bool_)
     skip = np.empty(P, dtype=np.bool_)
     for p in range(P):
@@ -485,24 +533,10 @@ def _em_linear_block(A, c, G, bsign, dt, sdt, x, states, lo, hi, n_blocks, block
             # b = −A (x − c): each path from 0 by j (the order of _linear), SIMD over paths
             for j in range(d):
                 cj = c[j]
-                for p in range(P):
+                for p in range(PB):
                     Y[j, p] = X[j, p] - cj
             for r in range(d):
-                for p in range(P):
-                    B[r, p] = 0.0
-                for j in range(d):
-                    a = A[r * d + j]
-                    for p in range(P):
-                        B[r, p] -= a * Y[j, p]
-                if bsign != 1.0:
-                    for p in range(P):
-                        B[r, p] *= bsign
-                for p in range(P):
-                    B[r, p] = X[r, p] + B[r, p] * dt
-                for j in range(m):
-                    g = G[r, j]
-                    for p in range(P):
-                        B[r, p] += g * W[j, p]
+                _row(A, G, X, Y, W, r, d, m, bsign, dt, B)
             for p in range(P):
                 if alive[p]:
                     ok = True
@@ -550,9 +584,39 @@ def integrate_em_linear(A, c, G, bsign, dt, x, states, n_blocks, block_len, last
                     _em_linear_d2(Al, cl, Gl, m, bsign, dt, sdt, x, states, i, n_blocks,
                                   block_len, last_len, step0, out, bad)
         else:
-            X, Y, B = np.empty((d, P)), np.empty((d, P)), np.empty((d, P))
-            W, S = np.empty((m, P)), np.empty((P, 4), dtype=np.uint64)
+            X, Y, B = np.zeros((d, P)), np.zeros((d, P)), np.zeros((d, P))
+            W, S = np.zeros((m, P)), np.zeros((P, 4), dtype=np.uint64)
             for pb in range(task * per, min(n_pb, (task + 1) * per)):
                 lo = pb * P
                 _em_linear_block(Al, cl, Gl, bsign, dt, sdt, x, states, lo, min(n, lo + P),
                                  n_blocks, block_len, last_len, step0, out, bad, X, Y, B, W, S)
+
+
+@jit
+def em_draw_rows(XZ, d, lo, hi, states, bad, frozen, k_prev, sdt, draw):
+    """Step-outer EM (BLAS path) on one block of paths lo..hi−1, rows 0..hi−lo−1 of XZ:
+    check each state row XZ[p, :d] left by step ``k_prev`` (a first non-finite one sets
+    bad[i] = k_prev and freezes the row into frozen[i]); then, if ``draw``, write √Δt ξ of the
+    next step into XZ[p, d:] from the path's own stream (the generic kernel's order), or 0
+    for a dead path. Serial (nogil): the driver runs blocks on threads."""
+    m = XZ.shape[1] - d
+    for i in range(lo, hi):
+        p = i - lo
+        if bad[i] < 0:
+            ok = True
+            for r in range(d):
+                ok &= abs(XZ[p, r]) < math.inf
+            if not ok:
+                bad[i] = k_prev
+                for r in range(d):
+                    frozen[i, r] = XZ[p, r]
+        if draw:
+            if bad[i] < 0:
+                s0, s1, s2, s3 = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
+                for j in range(m):
+                    z, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)
+                    XZ[p, d + j] = sdt * z
+                states[i, 0], states[i, 1], states[i, 2], states[i, 3] = s0, s1, s2, s3
+            else:
+                for j in range(m):
+                    XZ[p, d + j] = 0.0

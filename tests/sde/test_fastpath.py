@@ -1,4 +1,7 @@
-"""The Euler–Maruyama fast path (integrate_em_linear) against the generic kernel: bit for bit."""
+"""The Euler–Maruyama fast paths against the generic kernel.
+
+d < BLAS_MIN_DIM (integrate_em_linear): bit for bit. d ≥ BLAS_MIN_DIM (step-outer GEMM per
+fixed block of paths): to round-off, and bit-identical across threads, chunking, sizes."""
 
 from __future__ import annotations
 
@@ -36,7 +39,10 @@ CASES = {
     "d2-rank1": lambda: _ou(2, rank=1),
     "d1": lambda: _ou(1),
     "d5-rank2": lambda: _ou(5, rank=2, center=True),
-    "d40": lambda: _ou(40),
+}
+BLAS_CASES = {
+    "d20-center": lambda: _ou(20, center=True),
+    "d24-rank3": lambda: _ou(24, rank=3),
 }
 
 
@@ -56,9 +62,23 @@ def test_fast_path_is_bit_identical_to_generic(name, scheme, monkeypatch):
     assert np.max(np.abs(fast.x[-1] - x0)) > 1e-2
 
 
-def test_fast_path_thread_and_chunking_invariance(monkeypatch):
-    sde = CASES["d5-rank2"]()
-    kw = dict(x0=np.zeros(5), t_span=(0.0, 0.3), dt=0.01, n_paths=70, seed=2, save_every=7)
+@pytest.mark.parametrize("name", list(BLAS_CASES))
+def test_blas_path_matches_generic_to_roundoff(name, monkeypatch):
+    sde = BLAS_CASES[name]()
+    assert sde.dim >= _integrate.BLAS_MIN_DIM
+    n = 70  # one full and one partial BLAS block
+    x0 = np.random.default_rng(3).normal(size=(n, sde.dim))
+    fast, slow = _both(sde, monkeypatch, x0=x0, t_span=(0.0, 0.37), dt=0.01, seed=9, save_every=5)
+    assert fast.success and slow.success
+    np.testing.assert_allclose(fast.x, slow.x, rtol=1e-11, atol=1e-12)
+    assert np.array_equal(fast.rng_state, slow.rng_state)
+    assert np.max(np.abs(fast.x[-1] - x0)) > 1e-2
+
+
+@pytest.mark.parametrize("name", ["d5-rank2", "d20-center"])
+def test_fast_path_thread_and_chunking_invariance(name, monkeypatch):
+    sde = {**CASES, **BLAS_CASES}[name]()
+    kw = dict(x0=np.zeros(sde.dim), t_span=(0.0, 0.3), dt=0.01, n_paths=70, seed=2, save_every=7)
     ref = S.sdeint(sde, **kw)
     old = numba.get_num_threads()
     try:
@@ -75,7 +95,7 @@ def test_fast_path_thread_and_chunking_invariance(monkeypatch):
     assert np.array_equal(small.x, ref.x[:, :13])
 
 
-@pytest.mark.parametrize("d", [2, 6])
+@pytest.mark.parametrize("d", [2, 6, 20])
 def test_fast_path_reports_the_first_nonfinite_step(d, monkeypatch):
     """An unstable linear drift blows up: same step, path, saved states and streams."""
     H = -40.0 * np.eye(d)
@@ -84,10 +104,20 @@ def test_fast_path_reports_the_first_nonfinite_step(d, monkeypatch):
     x0[4] = 1e290  # path 4 overflows first (after ~38 steps of ×3)
     fast, slow = _both(sde, monkeypatch, x0=x0, t_span=(0.0, 3.0), dt=0.05, seed=1, save_every=4)
     assert fast.status == slow.status == S.NONFINITE
-    assert (fast.nonfinite_step, fast.nonfinite_path) == (slow.nonfinite_step, slow.nonfinite_path)
-    assert fast.nonfinite_path == 4
-    assert np.array_equal(fast.x, slow.x, equal_nan=True)
-    assert np.array_equal(fast.rng_state, slow.rng_state)
+    assert fast.nonfinite_path == slow.nonfinite_path == 4
+    if d < _integrate.BLAS_MIN_DIM:
+        assert fast.nonfinite_step == slow.nonfinite_step
+        assert np.array_equal(fast.x, slow.x, equal_nan=True)
+        assert np.array_equal(fast.rng_state, slow.rng_state)
+    else:
+        # the GEMM applies x·(1 + 40Δt) at once, the generic kernel overflows in b = 40x
+        # first (a few steps earlier): same path, the step where this path's state overflows
+        k = fast.nonfinite_step
+        assert 0 <= k - slow.nonfinite_step <= 5
+        blk = k // 4  # save_every = 4: save 1 + blk holds the first non-finite state
+        assert np.all(np.isfinite(fast.x[blk, 4])) and not np.all(np.isfinite(fast.x[1 + blk, 4]))
+        assert np.array_equal(fast.x[-1, 4], fast.x[1 + blk, 4], equal_nan=True)  # frozen
+        np.testing.assert_allclose(fast.x[:, :4], slow.x[:, :4], rtol=1e-11)
 
 
 def test_register_rng_matches_array_rng():
