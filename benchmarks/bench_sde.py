@@ -1,15 +1,18 @@
 """Euler–Maruyama ensembles: deeprelax vs the normal-drawing / GEMM floor, numpy, torchsde, diffrax.
 
-Run:  python benchmarks/bench_sde.py [--quick] [--repeats 3]
+Run:  python benchmarks/bench_sde.py [--quick] [--repeats 3] [--peer-repeats 1]
 (peers are timed when importable, e.g. from the bench environment:
 ``.bench-venv/bin/python benchmarks/bench_sde.py``).
 
 Cases (issue 2): the 2-D non-isotropic OU with 10⁵ paths × 10³ steps and a d = 100 OU
 with 10³ paths × 10³ steps. All times are medians of ``--repeats`` runs after one warm-up;
 Numba compile time is reported separately. The floor is the larger of (a) drawing the
-N·T·m standard normals with the in-kernel ziggurat (``rng_normal``, one and all threads;
-the numbers are generated and summed, never stored) and, for d = 100, (b) the step's
-matrix products as one batched GEMM per step, [X Z] (N, d + m) @ W (d + m, d).
+N·T·m standard normals with the fastest in-kernel generator, the ziggurat with the stream
+state in registers (``rng_normal4``; the array-state ``rng_normal`` is shown too), one and
+all threads, the numbers generated and summed, never stored; and, for d = 100, (b) the
+step's matrix products as one batched GEMM per step, [X Z] (N, d + m) @ W (d + m, d)
+(numpy/OpenBLAS on all threads). Peers (torchsde, diffrax) are timed ``--peer-repeats``
+times without a further warm-up (diffrax is compiled by an explicit first call).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 
 from deeprelax import landscapes, sde
 from deeprelax._core import jit, path_states, prange, rng_normal
+from deeprelax._core._rng import rng_normal4
 
 
 @jit(parallel=True)
@@ -36,8 +40,20 @@ def _draw_only(states, n_per_path, out):
         out[i] = acc
 
 
-def _median(fn: Callable[[], object], repeats: int) -> float:
-    fn()
+@jit(parallel=True)
+def _draw_only4(states, n_per_path, out):
+    for i in prange(states.shape[0]):
+        s0, s1, s2, s3 = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
+        acc = 0.0
+        for _ in range(n_per_path):
+            z, s0, s1, s2, s3 = rng_normal4(s0, s1, s2, s3)
+            acc += z
+        out[i] = acc
+
+
+def _median(fn: Callable[[], object], repeats: int, warmup: bool = True) -> float:
+    if warmup:
+        fn()
     ts = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -55,7 +71,8 @@ def _problem(d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return H, B @ B.T + 0.1 * np.eye(d)
 
 
-def bench_case(d: int, n_paths: int, n_steps: int, repeats: int, dt: float = 0.01) -> dict:
+def bench_case(d: int, n_paths: int, n_steps: int, repeats: int, dt: float = 0.01,
+               peer_repeats: int | None = None) -> dict:
     rng = np.random.default_rng(0)
     H, D = _problem(d, rng)
     beta = 1.0
@@ -79,9 +96,11 @@ def bench_case(d: int, n_paths: int, n_steps: int, repeats: int, dt: float = 0.0
     acc = np.empty(n_paths)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
-    res["floor: normals, 1 thread"] = _median(lambda: _draw_only(states, n_steps * m, acc), repeats)
+    res["floor: normals, 1 thread"] = _median(lambda: _draw_only4(states, n_steps * m, acc), repeats)
     numba.set_num_threads(threads)
     res[f"floor: normals, {threads} threads"] = _median(
+        lambda: _draw_only4(states, n_steps * m, acc), repeats)
+    res[f"(normals, array-state rng_normal, {threads} thr)"] = _median(
         lambda: _draw_only(states, n_steps * m, acc), repeats)
     floor = res[f"floor: normals, {threads} threads"]
     if d > 2:
@@ -106,7 +125,8 @@ def bench_case(d: int, n_paths: int, n_steps: int, repeats: int, dt: float = 0.0
             x = x @ At + g.standard_normal((n_paths, m)) @ Gt
 
     res["numpy vectorised EM"] = _median(numpy_em, repeats)
-    res.update(_peers(H, G, d, m, n_paths, n_steps, dt, repeats))
+    res.update(_peers(H, G, d, m, n_paths, n_steps, dt,
+                      repeats if peer_repeats is None else peer_repeats))
     return res
 
 
@@ -139,7 +159,7 @@ def _peers(H, G, d, m, n_paths, n_steps, dt, repeats) -> dict[str, float]:
                 torchsde.sdeint(OU(), y0, ts, method="euler", dt=dt)
 
         # fastest CPU settings found: float64, no_grad, Euler, the default Brownian interval
-        out["torchsde (euler, no_grad)"] = _median(run_torchsde, repeats)
+        out["torchsde (euler, no_grad)"] = _median(run_torchsde, repeats, warmup=False)
     try:
         import diffrax
         import jax
@@ -162,7 +182,7 @@ def _peers(H, G, d, m, n_paths, n_steps, dt, repeats) -> dict[str, float]:
         keys = jax.random.split(jax.random.PRNGKey(0), n_paths)
         solve(keys).block_until_ready()
         out["diffrax (Euler, vmapped, jit)"] = _median(lambda: solve(keys).block_until_ready(),
-                                                       repeats)
+                                                       repeats, warmup=False)
     return out
 
 
@@ -170,13 +190,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10x fewer paths")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--peer-repeats", type=int, default=None,
+                    help="runs of torchsde / diffrax (default: --repeats)")
     args = ap.parse_args()
     q = 10 if args.quick else 1
     cases = [(2, 100_000 // q, 1000), (100, 1000 // q, 1000)]
     print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, numpy {np.__version__}")
     for d, n, T in cases:
         print(f"\nEuler–Maruyama, d = {d}, {n} paths x {T} steps (median of {args.repeats})")
-        r = bench_case(d, n, T, args.repeats)
+        r = bench_case(d, n, T, args.repeats, peer_repeats=args.peer_repeats)
         ours = r["deeprelax sdeint EM"]
         print(f"  {'':38s} {'time [s]':>10s} {'vs deeprelax':>13s}")
         for k, v in r.items():
@@ -184,7 +206,13 @@ def main() -> None:
                 print(f"  {k:38s} {v:10.3f}")
                 continue
             print(f"  {k:38s} {v:10.3f} {v / ours:12.2f}x")
-        print(f"  deeprelax / floor = {ours / r['floor']:.2f}")
+        print(f"  deeprelax / floor = {ours / r['floor']:.2f}; numpy / deeprelax = "
+              f"{r['numpy vectorised EM'] / ours:.2f}", end="")
+        for k in ("torchsde (euler, no_grad)", "diffrax (Euler, vmapped, jit)"):
+            if k in r:
+                print(f"; {k.split()[0]} / deeprelax = {r[k] / ours:.2f}", end="")
+        print(f"\n  ns per path-step: deeprelax {ours / (n * T) * 1e9:.1f}, floor "
+              f"{r['floor'] / (n * T) * 1e9:.1f} (x{numba.get_num_threads()} threads)")
 
 
 if __name__ == "__main__":
