@@ -166,13 +166,127 @@ def _hj_stage_ser(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno
                 out[i, j, k] = a * u0[i, j, k] + b * uc + c * (nu * lap - hsum)
 
 
+@jit(inline="always")
+def _cell2(u0c, uc, rm2, rm1, rp1, rp2, cm2, cm1, cp1, cp2, a, b, c, ihr, ihc, alr, alc, nu, ham, eno, has_r):
+    # one cell of a plane (row axis r, contiguous column axis c): the same operations in the
+    # same order as the generic kernel, so the result is bit-identical to it
+    hsum = 0.0
+    lap = 0.0
+    if has_r:
+        pm, pp = _one_sided(rm2, rm1, uc, rp1, rp2, ihr, eno)
+        hsum += _ham_axis(pm, pp, alr, ham)
+        lap += (rp1 - 2.0 * uc + rm1) * ihr * ihr
+    pm, pp = _one_sided(cm2, cm1, uc, cp1, cp2, ihc, eno)
+    hsum += _ham_axis(pm, pp, alc, ham)
+    lap += (cp1 - 2.0 * uc + cm1) * ihc * ihc
+    return a * u0c + b * uc + c * (nu * lap - hsum)
+
+
+# Plane kernels (2-D grids): rows from the neighbour table, columns indexed directly
+# in the interior (a contiguous, branch-free inner loop) and through the table at the two
+# cells of each edge. The body is written out in both loops, as for the generic kernels.
+@jit(parallel=True)
+def _hj_plane_par(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
+    """Threaded plane stage: out = a·u0 + b·u + c·E(u) on u[n_rows, n_cols]."""
+    nr, nc = u.shape
+    for i in prange(nr):
+        x = u[i]
+        x0 = u0[i]
+        o = out[i]
+        xm2 = u[nbr[0, i]]
+        xm1 = u[nbr[1, i]]
+        xp1 = u[nbr[3, i]]
+        xp2 = u[nbr[4, i]]
+        for j in range(min(2, nc)):
+            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
+                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+        # interior: ham and eno as constants, so that the loop is branch-free and vectorises
+        if eno:
+            if ham == 0:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
+            else:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
+        else:
+            if ham == 0:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
+            else:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
+        for j in range(max(2, nc - 2), nc):
+            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
+                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+
+
 @jit
-def _hj_stage(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    """out = a·u0 + b·u + c·E(u),  E(u) = −Ĥ(D⁻u, D⁺u) + ν Δ_h u."""
+def _hj_plane_ser(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
+    """Serial twin of :func:`_hj_plane_par`."""
+    nr, nc = u.shape
+    for i in range(nr):
+        x = u[i]
+        x0 = u0[i]
+        o = out[i]
+        xm2 = u[nbr[0, i]]
+        xm1 = u[nbr[1, i]]
+        xp1 = u[nbr[3, i]]
+        xp2 = u[nbr[4, i]]
+        for j in range(min(2, nc)):
+            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
+                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+        # interior: ham and eno as constants, so that the loop is branch-free and vectorises
+        if eno:
+            if ham == 0:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
+            else:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
+        else:
+            if ham == 0:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
+            else:
+                for j in range(2, nc - 2):
+                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
+                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
+        for j in range(max(2, nc - 2), nc):
+            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
+                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+
+
+@jit
+def _hj_stage_generic(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
     if u.size >= PARALLEL_MIN_CELLS:
         _hj_stage_par(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
     else:
         _hj_stage_ser(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
+
+
+@jit
+def _hj_stage(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
+    """out = a·u0 + b·u + c·E(u),  E(u) = −Ĥ(D⁻u, D⁺u) + ν Δ_h u.
+
+    2-D grids run the plane kernels on a 2-D view (bit-identical to the generic kernel,
+    which 1-D and 3-D grids use).
+    """
+    n0, n1, n2 = u.shape
+    if n2 > 1 or n1 == 1 or n0 == 1:
+        _hj_stage_generic(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
+        return
+    u_, u0_, o_ = u.reshape((n0, n1)), u0.reshape((n0, n1)), out.reshape((n0, n1))
+    if u.size >= PARALLEL_MIN_CELLS:
+        _hj_plane_par(u_, u0_, o_, a, b, c, nb0, nb1, inv_h[0], inv_h[1], alpha[0], alpha[1], nu, ham, eno)
+    else:
+        _hj_plane_ser(u_, u0_, o_, a, b, c, nb0, nb1, inv_h[0], inv_h[1], alpha[0], alpha[1], nu, ham, eno)
 
 
 @jit
