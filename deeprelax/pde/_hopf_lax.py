@@ -55,7 +55,7 @@ def _envelope_line(f, pos, xq, c, out, arg, v, z):
 
 
 #: Lines per work item of the threaded kernel (buffers are allocated once per item).
-LINES_PER_CHUNK = 16
+LINES_PER_CHUNK = 32
 
 
 @jit(parallel=True)
@@ -82,20 +82,69 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
                 pos[r * n + j] = (j + shift) * h
         first = ch * LINES_PER_CHUNK
         nl = min(n_lines, first + LINES_PER_CHUNK) - first
+        # the lines' (pre, post) indices, once per chunk (no integer division per element)
+        lp = np.empty(LINES_PER_CHUNK, dtype=np.int64)
+        lq = np.empty(LINES_PER_CHUNK, dtype=np.int64)
+        for ll in range(nl):
+            lp[ll] = (first + ll) // post
+            lq[ll] = (first + ll) % post
+        if post == 1:
+            # contiguous lines: straight row copies in and out
+            for ll in range(nl):
+                src = a[lp[ll], :, 0]
+                for r in range(reps):
+                    fb[ll, r * n:(r + 1) * n] = src
+                g = arg[lp[ll], :, 0]
+                _envelope_line(fb[ll], pos, xq, c, out[lp[ll], :, 0], g, v, z)
+                if periodic:
+                    for i in range(n):
+                        g[i] = g[i] % n
+            continue
         # gather j-outer so that neighbouring lines (adjacent q) are read from one cache line
         for j in range(n):
             for ll in range(nl):
-                idx = first + ll
-                val = a[idx // post, j, idx % post]
+                val = a[lp[ll], j, lq[ll]]
                 for r in range(reps):
                     fb[ll, r * n + j] = val
         for ll in range(nl):
             _envelope_line(fb[ll], pos, xq, c, ob[ll], gb[ll], v, z)
         for i in range(n):
             for ll in range(nl):
-                idx = first + ll
-                out[idx // post, i, idx % post] = ob[ll, i]
-                arg[idx // post, i, idx % post] = gb[ll, i] % n
+                out[lp[ll], i, lq[ll]] = ob[ll, i]
+                arg[lp[ll], i, lq[ll]] = gb[ll, i] % n if periodic else gb[ll, i]
+
+
+@jit(parallel=True)
+def _compose(a0, a1, a2, x0, x1, x2, d, per, lengths, t, idx, prox, grad):
+    """The proximal index, point and gradient from the per-axis argmins, in one pass.
+
+    On the padded 3-D grid (n0, n1, n2): y*_2 = A_2[i, j, k], y*_1 = A_1[i, j, y*_2],
+    y*_0 = A_0[i, y*_1, y*_2] (axes beyond d have length 1 and index 0); prox_k = x_k[y*_k],
+    grad_k = (x_k − prox_k)/t with the periodic displacement on periodic axes.
+    """
+    n0, n1, n2 = a0.shape
+    for i in prange(n0):
+        for j in range(n1):
+            for k in range(n2):
+                y2 = a2[i, j, k] if d > 2 else 0
+                y1 = a1[i, j, y2] if d > 1 else 0
+                y0 = a0[i, y1, y2]
+                _compose_axis(y0, x0, i, 0, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+                if d > 1:
+                    _compose_axis(y1, x1, j, 1, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+                if d > 2:
+                    _compose_axis(y2, x2, k, 2, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+
+
+@jit(inline="always")
+def _compose_axis(y, ax, xi, m, per, lengths, t, idx, prox, grad):
+    p = ax[y]
+    disp = ax[xi] - p
+    if per[m]:
+        disp -= lengths[m] * np.rint(disp / lengths[m])
+    idx[m] = y
+    prox[m] = p
+    grad[m] = disp / t
 
 
 def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -213,25 +262,16 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
     for k in range(d):
         vals, ak = hopf_lax_axis(vals, k, grid.spacing[k], t, grid.periodic[k])
         args.append(ak)
-    # compose the per-axis argmins backwards: y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d-1}]
-    idx: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * d
-    idx[d - 1] = args[d - 1]
-    for k in range(d - 2, -1, -1):
-        tail = grid.shape[k + 1:]
-        flat = np.zeros(grid.shape, dtype=np.int64)
-        for m in range(k + 1, d):
-            flat = flat * grid.shape[m] + idx[m]
-        ak = args[k].reshape(grid.shape[: k + 1] + (int(np.prod(tail)),))
-        idx[k] = np.take_along_axis(ak, flat.reshape(grid.shape[: k + 1] + (-1,)), axis=k + 1).reshape(grid.shape)
-    prox_index = np.stack(idx, axis=-1)
-    prox = np.stack([grid.axes[k][idx[k]] for k in range(d)], axis=-1)
-    disp = np.empty_like(prox)
-    for k in range(d):
-        shape = [1] * d
-        shape[k] = grid.shape[k]
-        disp[..., k] = grid.axes[k].reshape(shape) - prox[..., k]
-        if grid.periodic[k]:
-            L = grid.lengths[k]
-            disp[..., k] -= L * np.round(disp[..., k] / L)
-    disp /= t
+    # compose the per-axis argmins backwards, y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d−1}], and
+    # form prox and ∇u = (x − y*)/t in one compiled pass
+    shape3 = tuple(grid.shape) + (1,) * (3 - d)
+    a3 = [a.reshape(shape3) for a in args] + [np.zeros(shape3, dtype=np.int64)] * (3 - d)
+    ax3 = [np.asarray(grid.axes[k], dtype=np.float64) for k in range(d)] + [np.zeros(1)] * (3 - d)
+    per = np.array([bool(grid.periodic[k]) for k in range(d)] + [False] * (3 - d))
+    lengths = np.array([float(grid.lengths[k]) for k in range(d)] + [1.0] * (3 - d))
+    prox_index = np.empty(tuple(grid.shape) + (d,), dtype=np.int64)
+    prox = np.empty(tuple(grid.shape) + (d,))
+    disp = np.empty(tuple(grid.shape) + (d,))
+    _compose(*a3, *ax3, d, per, lengths, float(t), prox_index.reshape(shape3 + (d,)),
+             prox.reshape(shape3 + (d,)), disp.reshape(shape3 + (d,)))
     return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp, t=t, n_passes=d)
