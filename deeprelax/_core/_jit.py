@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numba
 
-__all__ = ["jit", "prange", "set_num_threads", "get_num_threads"]
+__all__ = ["jit", "prange", "set_num_threads", "get_num_threads", "is_cacheable", "for_arguments"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,3 +65,37 @@ def jit(func: F | None = None, *, parallel: bool = False, cache: bool = True, **
     if func is None:
         return decorate
     return decorate(func)
+
+
+def is_cacheable(func: Any) -> bool:
+    """True when ``func`` is a Numba dispatcher compiled with a disk cache.
+
+    Functions generated at run time (sympy landscapes, user functions compiled by
+    :func:`jit` with ``cache=False``) are not: a cached kernel specialised on them would
+    write an index entry naming a function that no later process can rebuild.
+    """
+    from numba.core.caching import NullCache
+
+    cache = getattr(func, "_cache", None)
+    return cache is not None and not isinstance(cache, NullCache)
+
+
+_UNCACHED: dict[int, Any] = {}
+
+
+def for_arguments(kernel: Any, *funcs: Any) -> Any:
+    """``kernel``, or its uncached twin when any of ``funcs`` (first-class function arguments) is not cacheable.
+
+    Kernels that take other jitted functions as arguments are cached per argument type;
+    run-time generated arguments would poison the cache index (Numba then fails to
+    re-save it in a later process), so those calls go to a twin compiled without a cache.
+    """
+    if all(is_cacheable(f) for f in funcs if f is not None):
+        return kernel
+    twin = _UNCACHED.get(id(kernel))
+    if twin is None:
+        opts = dict(kernel.targetoptions)
+        opts["cache"] = False
+        twin = numba.njit(**opts)(kernel.py_func)
+        _UNCACHED[id(kernel)] = twin
+    return twin

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ShapeError, as_float_array, bad_parameter, jit, prange
+from .._core import ShapeError, as_float_array, bad_parameter, for_arguments, jit, prange
 
 __all__ = ["Landscape", "VectorField", "batch_scalar", "batch_vector", "batch_matrix"]
 
@@ -55,17 +55,17 @@ def _rows_parallel(f, x, p, out):
 
 def batch_scalar(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = f(x[i], p)`` for a ``(n, d)`` batch (parallel over rows for large n)."""
-    (_scalar_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _scalar_serial)(f, x, p, out)
+    for_arguments(_scalar_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _scalar_serial, f)(f, x, p, out)
 
 
 def batch_vector(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d)`` (parallel for large n)."""
-    (_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial)(f, x, p, out)
+    for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
 
 
 def batch_matrix(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d, d)`` (parallel for large n)."""
-    (_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial)(f, x, p, out)
+    for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
 
 
 def _as_batch(x: Any, dim: int) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -22,6 +22,7 @@ from .._core import (
     bad_parameter,
     check_finite,
     check_positive,
+    for_arguments,
     get_num_threads,
     jit,
     path_states,
@@ -311,7 +312,8 @@ def sdeint(
     t = t0 + dt * np.minimum(np.arange(n_blocks + 1) * se, n_steps).astype(np.float64)
     bad = np.full(n, -1, dtype=np.int64)
     G = sde.diffusion_matrix if sde.noise == "additive" else np.zeros((d, m))
-    kernel = _KERNELS[sde.noise]
+    # run-time generated drift/diffusion kernels (sympy, user functions) go to an uncached twin
+    kernel = for_arguments(_KERNELS[sde.noise], sde.drift_kernel, sde.diffusion_kernel)
     fast = (FAST_PATH and sde.noise == "additive" and sch.code in (0, 1) and not use_dw
             and bool(sde.linear) and sde.drift_kernel is linear_drift)
     if fast:

@@ -177,3 +177,20 @@ def test_from_numba():
     assert float(f.grad(np.array([1.0]))[0]) == pytest.approx(8.0)
     with pytest.raises(NotImplementedError):
         f.hess(np.array([1.0]))
+
+
+def test_runtime_kernels_use_uncached_twins():
+    # A cached kernel specialised on a run-time generated (sympy / user) kernel writes a cache-index
+    # entry naming a function no later process can rebuild; Numba then fails to re-save that index
+    # ("underlying object has vanished", seen when running the README examples). Such calls must go
+    # to an uncached twin, while catalogue kernels keep the cached one.
+    from deeprelax._core import for_arguments, is_cacheable
+    from deeprelax.landscapes._base import _rows_serial
+
+    dyn = L.from_sympy("x**2", ["x"]).grad_kernel
+    cat = L.sharp_wide().grad_kernel
+    assert not is_cacheable(dyn) and is_cacheable(cat)
+    twin = for_arguments(_rows_serial, dyn)
+    assert twin is not _rows_serial and not is_cacheable(twin)
+    assert for_arguments(_rows_serial, cat) is _rows_serial
+    assert for_arguments(_rows_serial, dyn) is twin  # compiled once per process
