@@ -8,7 +8,7 @@ Huttenlocher's distance-transform algorithm). The minimiser y*(x) is the proxima
 point prox_{tf}(x).
 
 Kernel symbols: ``a`` float64[pre, n, post] (lines along the middle axis), ``out``
-the envelope values, ``arg`` int64 the minimising index, ``h`` the spacing, ``t``
+the envelope values, ``arg`` int32 the minimising index, ``h`` the spacing, ``t``
 the time, ``periodic`` whether the line wraps (its parabolas are then repeated one
 period to either side).
 """
@@ -69,7 +69,7 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
     for ch in prange(n_chunks):
         fb = np.empty((LINES_PER_CHUNK, m))
         ob = np.empty((LINES_PER_CHUNK, n))
-        gb = np.empty((LINES_PER_CHUNK, n), dtype=np.int64)
+        gb = np.empty((LINES_PER_CHUNK, n), dtype=np.int32)
         pos = np.empty(m)
         xq = np.empty(n)
         v = np.empty(m, dtype=np.int64)
@@ -163,7 +163,7 @@ def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool) 
     """One separable pass: min over the index along ``axis``; returns values and argmin indices."""
     a3 = np.ascontiguousarray(a.reshape(int(np.prod(a.shape[:axis])), a.shape[axis], -1))
     out = np.empty_like(a3)
-    arg = np.empty(a3.shape, dtype=np.int64)
+    arg = np.empty(a3.shape, dtype=np.int32)  # indices along one axis (< 2³¹)
     _hopf_lax_lines(a3, out, arg, float(h), float(t), bool(periodic))
     return out.reshape(a.shape), arg.reshape(a.shape)
 
@@ -265,7 +265,7 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
     # compose the per-axis argmins backwards, y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d−1}], and
     # form prox and ∇u = (x − y*)/t in one compiled pass
     shape3 = tuple(grid.shape) + (1,) * (3 - d)
-    a3 = [a.reshape(shape3) for a in args] + [np.zeros(shape3, dtype=np.int64)] * (3 - d)
+    a3 = [a.reshape(shape3) for a in args] + [np.zeros(shape3, dtype=np.int32)] * (3 - d)
     ax3 = [np.asarray(grid.axes[k], dtype=np.float64) for k in range(d)] + [np.zeros(1)] * (3 - d)
     per = np.array([bool(grid.periodic[k]) for k in range(d)] + [False] * (3 - d))
     lengths = np.array([float(grid.lengths[k]) for k in range(d)] + [1.0] * (3 - d))
