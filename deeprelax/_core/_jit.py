@@ -94,7 +94,7 @@ def for_arguments(kernel: Any, *funcs: Any) -> Any:
         return kernel
     twin = _UNCACHED.get(id(kernel))
     if twin is None:
-        opts = dict(kernel.targetoptions)
+        opts = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}  # njit implies it
         opts["cache"] = False
         twin = numba.njit(**opts)(kernel.py_func)
         _UNCACHED[id(kernel)] = twin
