@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
-from .._core import check_positive, jit, prange
+from .._core import check_positive, get_num_threads, jit, prange
 from ._grid import Grid, grid_values
 
 __all__ = ["ColeHopfResult", "cole_hopf", "log_gauss_convolve"]
@@ -141,8 +141,6 @@ def log_gauss_convolve(la: np.ndarray, axis: int, h: float, sigma2: float,
         out = np.empty_like(a3)
         _logconv_lines(a3, out, np.ones(a3.shape, dtype=np.bool_), logg, periodic, BLOCK)
         return out.reshape(la.shape), out.size
-    m = a3.max(axis=1, keepdims=True)
-    v = np.exp(a3 - m)
     if periodic:
         nfft = n
         ker = np.exp(logg)
@@ -154,12 +152,30 @@ def log_gauss_convolve(la: np.ndarray, axis: int, h: float, sigma2: float,
         ker[: r + 1] = g
         ker[nfft - r:] = g[r:0:-1]
     spec = scipy.fft.rfft(ker)
-    w = scipy.fft.irfft(scipy.fft.rfft(v, nfft, axis=1) * spec[None, :, None], nfft, axis=1)[:, :n, :]
-    ok = w >= FFT_ACCEPT * ker.sum()
-    out = np.log(np.maximum(w, np.finfo(float).tiny)) + m
-    n_exact = int(out.size - np.count_nonzero(ok))
-    if n_exact:
-        _logconv_lines(a3, out, ~ok, logg, periodic, BLOCK)
+    # shift each line by its maximum and exponentiate straight into the zero-padded FFT
+    # buffer, transform in place, then log and unshift into one fresh array; the mask of
+    # points the FFT did not resolve is formed only when there are any
+    pre, _, post = a3.shape
+    workers = get_num_threads()
+    m = a3.max(axis=1, keepdims=True)
+    buf = np.zeros((pre, nfft, post))
+    head = buf[:, :n, :]
+    np.subtract(a3, m, out=head)
+    np.exp(head, out=head)
+    z = scipy.fft.rfft(buf, axis=1, overwrite_x=True, workers=workers)
+    del buf, head
+    z *= spec[None, :, None]
+    w = scipy.fft.irfft(z, nfft, axis=1, overwrite_x=True, workers=workers)[:, :n, :]
+    del z
+    thr = FFT_ACCEPT * ker.sum()
+    out = np.maximum(w, np.finfo(float).tiny)
+    np.log(out, out=out)
+    out += m
+    n_exact = 0
+    if w.min() < thr:
+        low = w < thr
+        n_exact = int(np.count_nonzero(low))
+        _logconv_lines(a3, out, low, logg, periodic, BLOCK)
     return out.reshape(la.shape), n_exact
 
 
