@@ -129,22 +129,55 @@ def _compose(a0, a1, a2, x0, x1, x2, d, per, lengths, t, idx, prox, grad):
                 y2 = a2[i, j, k] if d > 2 else 0
                 y1 = a1[i, j, y2] if d > 1 else 0
                 y0 = a0[i, y1, y2]
-                _compose_axis(y0, x0, i, 0, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+                # written out per axis: no array views or array-taking helpers in the loop
+                p = x0[y0]
+                disp = x0[i] - p
+                if per[0]:
+                    disp -= lengths[0] * np.rint(disp / lengths[0])
+                idx[i, j, k, 0] = y0
+                prox[i, j, k, 0] = p
+                grad[i, j, k, 0] = disp / t
                 if d > 1:
-                    _compose_axis(y1, x1, j, 1, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+                    p = x1[y1]
+                    disp = x1[j] - p
+                    if per[1]:
+                        disp -= lengths[1] * np.rint(disp / lengths[1])
+                    idx[i, j, k, 1] = y1
+                    prox[i, j, k, 1] = p
+                    grad[i, j, k, 1] = disp / t
                 if d > 2:
-                    _compose_axis(y2, x2, k, 2, per, lengths, t, idx[i, j, k], prox[i, j, k], grad[i, j, k])
+                    p = x2[y2]
+                    disp = x2[k] - p
+                    if per[2]:
+                        disp -= lengths[2] * np.rint(disp / lengths[2])
+                    idx[i, j, k, 2] = y2
+                    prox[i, j, k, 2] = p
+                    grad[i, j, k, 2] = disp / t
 
 
-@jit(inline="always")
-def _compose_axis(y, ax, xi, m, per, lengths, t, idx, prox, grad):
-    p = ax[y]
-    disp = ax[xi] - p
-    if per[m]:
-        disp -= lengths[m] * np.rint(disp / lengths[m])
-    idx[m] = y
-    prox[m] = p
-    grad[m] = disp / t
+@jit(parallel=True)
+def _compose2(a0, a1, x0, x1, per, lengths, t, idx, prox, grad):
+    """2-D twin of :func:`_compose` on a0, a1 [n0, n1] and outputs [n0, n1, 2] (contiguous inner loop)."""
+    n0, n1 = a0.shape
+    for i in prange(n0):
+        xi = x0[i]
+        for j in range(n1):
+            y1 = a1[i, j]
+            y0 = a0[i, y1]
+            p = x0[y0]
+            disp = xi - p
+            if per[0]:
+                disp -= lengths[0] * np.rint(disp / lengths[0])
+            idx[i, j, 0] = y0
+            prox[i, j, 0] = p
+            grad[i, j, 0] = disp / t
+            p = x1[y1]
+            disp = x1[j] - p
+            if per[1]:
+                disp -= lengths[1] * np.rint(disp / lengths[1])
+            idx[i, j, 1] = y1
+            prox[i, j, 1] = p
+            grad[i, j, 1] = disp / t
 
 
 def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -159,10 +192,15 @@ def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> t
     return cost[i, k], k
 
 
-def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
-    """One separable pass: min over the index along ``axis``; returns values and argmin indices."""
+def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool,
+                  inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """One separable pass: min over the index along ``axis``; returns values and argmin indices.
+
+    ``inplace``: overwrite ``a`` (C-contiguous float64) with the values; safe, since every
+    line is copied to a buffer before its envelope is written.
+    """
     a3 = np.ascontiguousarray(a.reshape(int(np.prod(a.shape[:axis])), a.shape[axis], -1))
-    out = np.empty_like(a3)
+    out = a3 if inplace and a3.dtype == np.float64 else np.empty_like(a3)
     arg = np.empty(a3.shape, dtype=np.int32)  # indices along one axis (< 2³¹)
     _hopf_lax_lines(a3, out, arg, float(h), float(t), bool(periodic))
     return out.reshape(a.shape), arg.reshape(a.shape)
@@ -260,7 +298,8 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
     vals = fv
     args = []
     for k in range(d):
-        vals, ak = hopf_lax_axis(vals, k, grid.spacing[k], t, grid.periodic[k])
+        # passes after the first overwrite the previous pass's (fresh) values
+        vals, ak = hopf_lax_axis(vals, k, grid.spacing[k], t, grid.periodic[k], inplace=k > 0)
         args.append(ak)
     # compose the per-axis argmins backwards, y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d−1}], and
     # form prox and ∇u = (x − y*)/t in one compiled pass
@@ -272,6 +311,9 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
     prox_index = np.empty(tuple(grid.shape) + (d,), dtype=np.int64)
     prox = np.empty(tuple(grid.shape) + (d,))
     disp = np.empty(tuple(grid.shape) + (d,))
-    _compose(*a3, *ax3, d, per, lengths, float(t), prox_index.reshape(shape3 + (d,)),
-             prox.reshape(shape3 + (d,)), disp.reshape(shape3 + (d,)))
+    if d == 2:
+        _compose2(args[0], args[1], ax3[0], ax3[1], per, lengths, float(t), prox_index, prox, disp)
+    else:
+        _compose(*a3, *ax3, d, per, lengths, float(t), prox_index.reshape(shape3 + (d,)),
+                 prox.reshape(shape3 + (d,)), disp.reshape(shape3 + (d,)))
     return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp, t=t, n_passes=d)
