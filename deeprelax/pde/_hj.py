@@ -182,85 +182,55 @@ def _cell2(u0c, uc, rm2, rm1, rp1, rp2, cm2, cm1, cp1, cp2, a, b, c, ihr, ihc, a
     return a * u0c + b * uc + c * (nu * lap - hsum)
 
 
-# Plane kernels (2-D grids): rows from the neighbour table, columns indexed directly
-# in the interior (a contiguous, branch-free inner loop) and through the table at the two
-# cells of each edge. The body is written out in both loops, as for the generic kernels.
+# Plane kernels (2-D grids): rows from the neighbour table, columns indexed directly in the
+# interior (a contiguous, branch-free inner loop that vectorises) and through the table at the
+# two cells of each edge. One compiled row function serves the serial and the threaded kernel
+# (a call per row, not per cell, so it costs nothing and compiles once).
+@jit
+def _plane_row(x, x0, o, xm2, xm1, xp1, xp2, nbc, a, b, c, ihr, ihc, alr, alc, nu, ham, eno):
+    """One row of the plane stage: o = a·x0 + b·x + c·E(x)."""
+    nc = x.shape[0]
+    for j in range(min(2, nc)):
+        o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]], x[nbc[3, j]],
+                      x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+    # interior: ham and eno as constants, so that the loop is branch-free
+    if eno:
+        if ham == 0:
+            for j in range(2, nc - 2):
+                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
+                              a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
+        else:
+            for j in range(2, nc - 2):
+                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
+                              a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
+    else:
+        if ham == 0:
+            for j in range(2, nc - 2):
+                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
+                              a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
+        else:
+            for j in range(2, nc - 2):
+                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
+                              a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
+    for j in range(max(2, nc - 2), nc):
+        o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]], x[nbc[3, j]],
+                      x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+
+
 @jit(parallel=True)
 def _hj_plane_par(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
     """Threaded plane stage: out = a·u0 + b·u + c·E(u) on u[n_rows, n_cols]."""
-    nr, nc = u.shape
-    for i in prange(nr):
-        x = u[i]
-        x0 = u0[i]
-        o = out[i]
-        xm2 = u[nbr[0, i]]
-        xm1 = u[nbr[1, i]]
-        xp1 = u[nbr[3, i]]
-        xp2 = u[nbr[4, i]]
-        for j in range(min(2, nc)):
-            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
-                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
-        # interior: ham and eno as constants, so that the loop is branch-free and vectorises
-        if eno:
-            if ham == 0:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
-            else:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
-        else:
-            if ham == 0:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
-            else:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
-        for j in range(max(2, nc - 2), nc):
-            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
-                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+    for i in prange(u.shape[0]):
+        _plane_row(u[i], u0[i], out[i], u[nbr[0, i]], u[nbr[1, i]], u[nbr[3, i]], u[nbr[4, i]], nbc,
+                   a, b, c, ihr, ihc, alr, alc, nu, ham, eno)
 
 
 @jit
 def _hj_plane_ser(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
     """Serial twin of :func:`_hj_plane_par`."""
-    nr, nc = u.shape
-    for i in range(nr):
-        x = u[i]
-        x0 = u0[i]
-        o = out[i]
-        xm2 = u[nbr[0, i]]
-        xm1 = u[nbr[1, i]]
-        xp1 = u[nbr[3, i]]
-        xp2 = u[nbr[4, i]]
-        for j in range(min(2, nc)):
-            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
-                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
-        # interior: ham and eno as constants, so that the loop is branch-free and vectorises
-        if eno:
-            if ham == 0:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
-            else:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
-        else:
-            if ham == 0:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
-            else:
-                for j in range(2, nc - 2):
-                    o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1],
-                                  x[j + 2], a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
-        for j in range(max(2, nc - 2), nc):
-            o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]],
-                          x[nbc[3, j]], x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
+    for i in range(u.shape[0]):
+        _plane_row(u[i], u0[i], out[i], u[nbr[0, i]], u[nbr[1, i]], u[nbr[3, i]], u[nbr[4, i]], nbc,
+                   a, b, c, ihr, ihc, alr, alc, nu, ham, eno)
 
 
 @jit
