@@ -15,8 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from .._core import ShapeError, bad_parameter
-from ._random import namespace_of
+from .._core import ShapeError, array_namespace, bad_parameter
 from ._transforms import GradientTransformation
 
 __all__ = ["Optimizer", "StepInfo", "GradientOptimizer", "GradientState", "norm"]
@@ -54,7 +53,7 @@ class Optimizer(Protocol):
 
 def norm(v: Any) -> float:
     """Euclidean norm ‖v‖ of a flat vector, or RMS over rows of the row norms for ``(n, d)``."""
-    xp = namespace_of(v)
+    xp = array_namespace(v)
     if v.ndim == 1:
         return float(xp.linalg.vector_norm(v))
     return float(xp.sqrt(xp.sum(v * v) / v.shape[0]))
@@ -64,7 +63,7 @@ def check_x0(x0: Any, dim: int, replicas: bool = False) -> Any:
     """``x0`` as a float64 array of shape ``(d,)`` (or ``(n, d)`` when ``replicas``)."""
     if not hasattr(x0, "__array_namespace__") and not isinstance(x0, np.ndarray):
         x0 = np.asarray(x0, dtype=np.float64)
-    xp = namespace_of(x0)
+    xp = array_namespace(x0)
     ok = x0.ndim == 1 and x0.shape[0] == dim
     ok = ok or (replicas and x0.ndim == 2 and x0.shape[1] == dim)
     if not ok:

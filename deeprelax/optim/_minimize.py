@@ -10,10 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ParameterError, bad_parameter, check_finite
+from .._core import ParameterError, bad_parameter, check_finite, to_numpy
 from ._base import StepInfo, check_x0
 from ._objective import check_objective
-from ._random import host
 
 __all__ = ["minimize", "OptimizeResult", "History", "SUCCESS", "NONFINITE", "CALLBACK"]
 
@@ -152,7 +151,7 @@ def minimize(optimizer: Any, objective: Any, x0: Any, *, n_steps: int | None = N
         raise bad_parameter("eval_every", "a non-negative integer", eval_every)
     replicas = hasattr(optimizer, "n_replicas")
     x0 = check_x0(x0, int(objective.dim), replicas)
-    check_finite("x0", host(x0))
+    check_finite("x0", to_numpy(x0))
     rng = _rng(seed)
     state = optimizer.init(x0)
     b, N = int(objective.batch_size), objective.n_samples

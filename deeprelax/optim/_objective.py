@@ -52,8 +52,9 @@ from .._core import (
     check_finite,
     check_nonnegative,
     check_psd,
+    to_numpy,
 )
-from ._random import host, standard_normal
+from ._random import standard_normal
 
 __all__ = [
     "Objective",
@@ -231,7 +232,7 @@ class NoisyLandscape:
         return z / np.sqrt(self.batch_size)
 
     def _host(self, x: Any, ndim: int) -> np.ndarray:
-        xh = np.asarray(host(x), dtype=np.float64)
+        xh = np.asarray(to_numpy(x), dtype=np.float64)
         if xh.ndim != ndim or xh.shape[-1] != self.dim:
             want = f"({self.dim},)" if ndim == 1 else f"(n, {self.dim})"
             raise bad_parameter("x", f"an array of shape {want}", f"shape {xh.shape}",

@@ -15,15 +15,12 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-__all__ = ["standard_normal", "namespace_of", "host"]
+from .._core import array_namespace
+
+__all__ = ["standard_normal"]
 
 #: Upper bound (exclusive) of the integer seed handed to a device generator.
 _DEVICE_SEED_BOUND = 2**63
-
-
-def namespace_of(x: Any) -> Any:
-    """The array-API namespace of ``x`` (array_api_compat's wrapper for numpy/cupy)."""
-    return array_api_compat.array_namespace(x)
 
 
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], like: Any) -> Any:
@@ -36,14 +33,6 @@ def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], like: Any)
         seed = int(rng.integers(_DEVICE_SEED_BOUND))
         gen = cupy.random.Generator(cupy.random.Philox4x3210(seed))
         return gen.standard_normal(shape, dtype=cupy.float64)
-    xp = namespace_of(like)
+    xp = array_namespace(like)
     return xp.asarray(rng.standard_normal(shape), device=array_api_compat.device(like))
 
-
-def host(x: Any) -> np.ndarray:
-    """A numpy copy (or view) of any array-API array: cupy via ``.get()``, others via DLPack."""
-    if isinstance(x, np.ndarray):
-        return x
-    if array_api_compat.is_cupy_array(x):
-        return x.get()
-    return np.from_dlpack(x)

@@ -22,12 +22,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._core import ShapeError, bad_parameter, check_choice
+from .._core import ShapeError, array_namespace, bad_parameter, check_choice
 from ._alias import sgd_transform
 from ._base import StepInfo, norm
 from ._entropy import OUTER_STEPS, InnerLoop, _int_at_least
 from ._objective import replica_loss_and_grad, replica_seeds
-from ._random import namespace_of, standard_normal
+from ._random import standard_normal
 from ._schedules import Schedule, as_schedule, checked, exponential_growth
 from ._transforms import GradientTransformation
 
@@ -43,7 +43,7 @@ class ReplicaState(NamedTuple):
 
 
 def _init_replicas(x0: Any, n: int) -> Any:
-    xp = namespace_of(x0)
+    xp = array_namespace(x0)
     if x0.ndim == 1:
         return xp.stack([x0] * n, axis=0)
     if x0.shape[0] != n:
@@ -53,7 +53,7 @@ def _init_replicas(x0: Any, n: int) -> Any:
 
 
 def _mean(X: Any) -> Any:
-    return namespace_of(X).mean(X, axis=0)
+    return array_namespace(X).mean(X, axis=0)
 
 
 def _schedule(name: str, value: float | Schedule, rate: float, cap: float | None,
@@ -143,11 +143,11 @@ class Parle:
 
         def sample(X: Any) -> tuple[np.ndarray, Any]:
             out = [objective.loss_and_grad(X[a, ...], gens[a]) for a in range(X.shape[0])]
-            return np.array([o[0] for o in out]), namespace_of(X).stack([o[1] for o in out])
+            return np.array([o[0] for o in out]), array_namespace(X).stack([o[1] for o in out])
 
         def normal(shape: tuple[int, ...], like: Any) -> Any:
             rows = [standard_normal(gens[a], shape[1:], like[a, ...]) for a in range(shape[0])]
-            return namespace_of(like).stack(rows)
+            return array_namespace(like).stack(rows)
 
         return sample, normal
 

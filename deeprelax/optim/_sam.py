@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core import check_nonnegative
+from .._core import array_namespace, check_nonnegative
 from ._base import StepInfo
-from ._random import namespace_of
 
 __all__ = ["SAM", "sam", "asam"]
 
@@ -40,7 +39,7 @@ class _SharpnessObjective:
     def loss_and_grad(self, x: Any, rng: np.random.Generator) -> tuple[float, Any]:
         replay = copy.deepcopy(rng)
         loss, g = self.objective.loss_and_grad(x, rng)
-        xp = namespace_of(g)
+        xp = array_namespace(g)
         if self.adaptive is None:
             gn = float(xp.linalg.vector_norm(g))
             e = (self.rho / gn) * g if gn > 0 else 0.0 * g

@@ -151,9 +151,9 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
         return AdamState(0, 0.0 * x, 0.0 * x)
 
     def update(g: Any, s: AdamState, x: Any) -> tuple[Any, AdamState]:
-        from ._random import namespace_of
+        from .._core import array_namespace
 
-        xp = namespace_of(g)
+        xp = array_namespace(g)
         t = s.count + 1
         mu = b1 * s.mu + (1 - b1) * g
         nu = b2 * s.nu + (1 - b2) * (g * g)
