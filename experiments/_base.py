@@ -37,6 +37,8 @@ __all__ = [
     "Check",
     "Results",
     "check_row",
+    "claim_row",
+    "KINDS",
     "experiment_names",
     "load_experiment",
     "config_from_toml",
@@ -48,13 +50,25 @@ __all__ = [
 ]
 
 
+#: Row kinds: a verdict on a numbered paper claim (``experiments._claims``), a derived fact
+#: (standard PDE bounds and identities), or a method check (solver vs closed form, twins,
+#: limiting cases).
+KINDS = ("claim", "derived", "method")
+#: Verdicts of ``kind="claim"`` rows; other rows are ``"pass"``, ``"fail"`` or ``"info"``.
+CLAIM_VERDICTS = ("confirmed", "refuted", "qualified")
+
+
 @dataclass(frozen=True)
 class Check:
-    """One row of the theory table: a claim, where the paper states it, measured vs bound.
+    """One row of the report: a statement, where the paper states it, measured vs bound.
 
-    ``verdict`` is ``"pass"`` or ``"fail"`` (or ``"info"`` for a reported number with
-    no bound). ``relation`` says how measured compares to bound (``"<="``, ``">="``,
-    ``"=="`` within ``tol``, ``"~"`` reported only).
+    For ``kind="derived"``/``"method"`` rows ``verdict`` is ``"pass"``/``"fail"`` (or
+    ``"info"`` for a reported number with no bound). For ``kind="claim"`` rows (one per
+    numbered claim an experiment decides, built by :func:`claim_row`) it is
+    ``"confirmed"``, ``"refuted"`` or ``"qualified"`` (holds only under ``condition``).
+    ``relation`` says how measured compares to bound (``"<="``, ``">="``, ``"=="``
+    within ``tol``, ``"~"`` reported only); ``uncertainty`` is one standard error (or the
+    stated margin) of ``measured``; ``claim_id`` links the row to ``experiments._claims``.
     """
 
     claim: str
@@ -64,19 +78,65 @@ class Check:
     relation: str
     verdict: str
     note: str = ""
+    kind: str = "method"
+    claim_id: int | None = None
+    uncertainty: float | None = None
+    condition: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
+def _holds(m: float, relation: str, bound: float, tol: float) -> bool:
+    if not np.isfinite(m):
+        return False
+    if relation == "<=":
+        return m <= bound + tol
+    if relation == ">=":
+        return m >= bound - tol
+    if relation == "==":
+        return abs(m - bound) <= tol
+    raise ValueError(f"`relation` must be one of '<=', '>=', '==', got {relation!r}")
+
+
+def claim_row(
+    claim_id: int, statement: str, reference: str, *, measured: float, bound: float, relation: str,
+    tol: float = 0.0, uncertainty: float | None = None, qualified_if: bool | None = None,
+    condition: str = "", note: str = "",
+) -> Check:
+    """The verdict row of numbered claim ``claim_id``, computed from ``measured relation bound``.
+
+    *confirmed* when ``measured relation bound`` holds (within ``tol``: state the Monte
+    Carlo margin in ``note``); otherwise *qualified* when ``qualified_if`` — a boolean the
+    experiment **computed** from its measurements, e.g. "the shift vanishes in the Laplace
+    regime" — is true (``condition`` says under which condition the claim holds), else
+    *refuted*.
+    """
+    from experiments._claims import claim as _claim
+
+    _claim(claim_id)  # validates the id
+    m = float(measured)
+    if _holds(m, relation, float(bound), tol):
+        verdict = "confirmed"
+    elif qualified_if:
+        if not condition:
+            raise ValueError("a qualified verdict needs `condition` (when does the claim hold?)")
+        verdict = "qualified"
+    else:
+        verdict = "refuted"
+    return Check(statement, reference, m, float(bound), relation, verdict, note, "claim", int(claim_id),
+                 None if uncertainty is None else float(uncertainty), condition)
+
+
 def check_row(
     claim: str, reference: str, measured: float, bound: float | None, relation: str, tol: float = 0.0,
-    note: str = "",
+    note: str = "", *, kind: str = "method", claim_id: int | None = None, uncertainty: float | None = None,
 ) -> Check:
-    """Build a :class:`Check`, computing its verdict from ``measured relation bound``.
+    """Build a derived-fact or method-check :class:`Check`, its verdict from ``measured relation bound``.
 
     ``"<="``: measured ≤ bound + tol; ``">="``: measured ≥ bound − tol; ``"=="``:
-    |measured − bound| ≤ tol; ``"~"``: report only (verdict ``"info"``).
+    |measured − bound| ≤ tol; ``"~"``: report only (verdict ``"info"``). ``kind`` is
+    ``"derived"`` or ``"method"``; a claim's verdict row is built by :func:`claim_row`.
     """
     m = float(measured)
     if relation == "~" or bound is None:
@@ -91,7 +151,10 @@ def check_row(
         verdict = "pass" if abs(m - bound) <= tol else "fail"
     else:
         raise ValueError(f"`relation` must be one of '<=', '>=', '==', '~', got {relation!r}")
-    return Check(claim, reference, m, None if bound is None else float(bound), relation, verdict, note)
+    if kind not in ("derived", "method"):
+        raise ValueError(f"`kind` must be 'derived' or 'method' (claim rows come from claim_row), got {kind!r}")
+    return Check(claim, reference, m, None if bound is None else float(bound), relation, verdict, note, kind,
+                 claim_id, None if uncertainty is None else float(uncertainty))
 
 
 @dataclass(frozen=True)

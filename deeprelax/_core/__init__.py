@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from . import errors
 from ._jit import NUMBA_OPTIONS, for_arguments, get_num_threads, is_cacheable, jit, prange, set_num_threads
+from ._status import Status
 from ._validate import (
     as_float_array,
+    check_bool,
     check_choice,
     check_finite,
+    check_float,
+    check_int,
     check_nonnegative,
     check_positive,
     check_psd,
+    check_seed,
 )
 from ._xp import array_namespace, is_numpy_namespace, to_numpy
 from .errors import (
@@ -55,6 +60,11 @@ __all__ = [
     "check_nonnegative",
     "check_psd",
     "check_choice",
+    "check_float",
+    "check_int",
+    "check_bool",
+    "check_seed",
+    "Status",
 ]
 
 from ._rng import fill_normals, init_state, path_states, rng_next, rng_normal, rng_uniform, seed_key  # noqa: E402

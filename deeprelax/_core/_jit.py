@@ -45,7 +45,7 @@ def jit(func: F | None = None, *, parallel: bool = False, cache: bool = True, **
 
     Examples
     --------
-    >>> @jit
+    >>> @jit(cache=False)  # a function typed at the prompt has no source file to key a cache on
     ... def twice(x):
     ...     return 2.0 * x
     >>> twice(1.5)

@@ -25,6 +25,10 @@ ENV_VAR = "DEEPRELAX_DATA"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
+#: The repository's sibling data folder (``../shared/data``), searched last. Tests that need
+#: the data to be absent replace this tuple (``monkeypatch.setattr(_paths, "DEFAULT_DIRS", ())``).
+DEFAULT_DIRS: tuple[Path, ...] = (Path(__file__).resolve().parents[2].parent / "shared" / "data",)
+
 #: A public mirror of the MNIST files (used only by :func:`download_mnist`).
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
@@ -36,7 +40,7 @@ def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
         dirs.append(Path(data_dir))
     env = os.environ.get(ENV_VAR, "")
     dirs += [Path(d) for d in env.split(os.pathsep) if d]
-    dirs.append(Path(__file__).resolve().parents[2].parent / "shared" / "data")
+    dirs += list(DEFAULT_DIRS)
     return dirs
 
 

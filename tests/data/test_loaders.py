@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import deeprelax.data as D
+from deeprelax.data import _paths
 from deeprelax._core import DataError
 
 
@@ -103,7 +104,9 @@ def test_environment_variable_points_the_loader(tmp_path, rng, monkeypatch):
 
 
 def test_missing_mnist_says_what_to_put_where(tmp_path, monkeypatch):
+    # Independent of what this machine holds: no environment variable, no ../shared/data.
     monkeypatch.delenv(D.ENV_VAR, raising=False)
+    monkeypatch.setattr(_paths, "DEFAULT_DIRS", ())
     with pytest.raises(DataError) as err:
         D.load_mnist(tmp_path, source="idx")
     msg = str(err.value)
