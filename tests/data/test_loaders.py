@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import deeprelax.data as D
-from deeprelax.data import _paths
 from deeprelax._core import DataError
+from deeprelax.data import _paths
 
 
 def test_public_surface():
