@@ -13,7 +13,7 @@ References: Chaudhari et al., arXiv:1611.01838; Chaudhari & Soatto, arXiv:1710.1
 Chaudhari, Oberman, Osher, Soatto & Carlier, arXiv:1704.04932.
 """
 
-from . import regularity
+from . import _hj_accel, _hopf_lax_accel, regularity  # noqa: F401  (the accel modules register kernels)
 from ._cole_hopf import ColeHopfResult, cole_hopf
 from ._fokker_planck import (
     FP_SCHEMES,

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
-from .._core import check_positive, get_num_threads, jit, prange
+from .._core import Status, check_bool, check_positive, get_num_threads, jit, prange
 from ._grid import Grid, grid_values
 
 __all__ = ["ColeHopfResult", "cole_hopf", "log_gauss_convolve"]
@@ -195,8 +195,8 @@ class ColeHopfResult:
         The Gibbs mean ⟨y⟩_x of ρ_x(y) ∝ exp(−βf(y) − β|x − y|²/2t).
     t, beta : float
         Time and inverse temperature.
-    status : int
-        0 on success.
+    status : Status
+        ``SUCCESS`` (the log-space sums cannot overflow; there is no failure mode).
     message : str
         Outcome.
     n_passes : int
@@ -210,10 +210,15 @@ class ColeHopfResult:
     mean: np.ndarray | None
     t: float
     beta: float
-    status: int = 0
+    status: Status = Status.SUCCESS
     message: str = "success"
     n_passes: int = 0
     n_exact: int = 0
+
+    @property
+    def success(self) -> bool:
+        """``status == Status.SUCCESS``."""
+        return self.status.ok
 
 
 def cole_hopf(f: Any, grid: Grid, t: float, beta: float = 1.0, *, gradient: bool = True) -> ColeHopfResult:
@@ -270,8 +275,9 @@ def cole_hopf(f: Any, grid: Grid, t: float, beta: float = 1.0, *, gradient: bool
     >>> bool(np.allclose(r.u[250:350], g.axes[0][250:350] ** 2 / 4 + np.log(2) / 2))
     True
     """
-    t = check_positive("t", t)
-    beta = check_positive("beta", beta)
+    t = check_positive("t", t, "the time t of the HJ solution is > 0")
+    beta = check_positive("beta", beta, "the inverse temperature beta is > 0 (viscosity 1/(2 beta))")
+    gradient = check_bool("gradient", gradient)
     fv = grid_values(f, grid)
     d = grid.ndim
     sigma2 = t / beta
@@ -285,7 +291,8 @@ def cole_hopf(f: Any, grid: Grid, t: float, beta: float = 1.0, *, gradient: bool
     u = -la / beta
     n_passes = d
     if not gradient:
-        return ColeHopfResult(u, None, None, t, beta, n_passes=n_passes, n_exact=n_exact)
+        return ColeHopfResult(u, None, None, t, beta, message=_summary(n_passes, n_exact, grid.size),
+                              n_passes=n_passes, n_exact=n_exact)
     mean = np.empty(grid.shape + (d,))
     grad = np.empty(grid.shape + (d,))
     fd = grid.gradient(u)
@@ -306,4 +313,10 @@ def cole_hopf(f: Any, grid: Grid, t: float, beta: float = 1.0, *, gradient: bool
             n_passes += 1
         mean[..., k] = lo + np.exp(num - la)
         grad[..., k] = (grid.coords[k] - mean[..., k]) / t
-    return ColeHopfResult(u, grad, mean, t, beta, n_passes=n_passes, n_exact=n_exact)
+    return ColeHopfResult(u, grad, mean, t, beta, message=_summary(n_passes, n_exact, grid.size),
+                          n_passes=n_passes, n_exact=n_exact)
+
+
+def _summary(n_passes: int, n_exact: int, size: int) -> str:
+    return (f"{n_passes} separable log-space passes over {size} cells; {n_exact} point-passes recomputed by "
+            "the exact log-sum-exp where the FFT lost relative accuracy")

@@ -12,18 +12,31 @@ one-sided difference across the boundary face is zero).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._core import ParameterError, ShapeError, bad_parameter, check_finite
+from .._core import ShapeError, as_float_array, bad_parameter, check_finite, check_int
 
 __all__ = ["Grid", "grid_values"]
 
 #: Largest dimension a grid may have (the finite-difference kernels are written for ≤ 3).
 MAX_DIM = 3
+#: Largest number of cells (2²⁸: one float64 field is 2 GiB; solvers hold several).
+MAX_CELLS = 2**28
+
+
+def _bools(name: str, value: Any, d: int) -> tuple[bool, ...]:
+    """A bool, or d bools (Python or numpy bools only: ``"no"`` or 2 are not booleans)."""
+    items = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
+    if not all(isinstance(v, (bool, np.bool_)) for v in items):
+        raise bad_parameter(name, f"a bool or {d} bools", value)
+    if len(items) not in (1, d):
+        raise bad_parameter(name, f"a bool or {d} bools (one per axis)", value, cls=ShapeError)
+    return tuple(bool(v) for v in items) * (d if len(items) == 1 else 1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ class Grid:
     periodic: tuple[bool, ...] = (False,)
 
     def __init__(self, bounds: Any, shape: Any, periodic: bool | Sequence[bool] = False) -> None:
-        b = np.asarray(bounds, dtype=np.float64)
+        b = as_float_array("bounds", bounds)
         if b.ndim == 1 and b.size == 2:
             b = b[None, :]
         if b.ndim != 2 or b.shape[1] != 2 or not 1 <= b.shape[0] <= MAX_DIM:
@@ -74,21 +87,17 @@ class Grid:
         if np.any(b[:, 1] <= b[:, 0]):
             raise bad_parameter("bounds", "pairs with lo < hi", b.tolist(), "swap or widen the bounds")
         d = b.shape[0]
-        s = np.atleast_1d(np.asarray(shape))
-        if s.size == 1:
-            s = np.repeat(s, d)
-        if s.shape != (d,) or not np.issubdtype(s.dtype, np.integer) or np.any(s < 2):
-            raise bad_parameter("shape", f"{d} integer(s) >= 2 (one per axis of `bounds`)",
-                                np.asarray(shape).tolist(), cls=ShapeError)
-        p = np.atleast_1d(np.asarray(periodic, dtype=bool))
-        if p.size == 1:
-            p = np.repeat(p, d)
-        if p.shape != (d,):
-            raise bad_parameter("periodic", f"a bool or {d} bools", np.asarray(periodic).tolist(),
-                                cls=ShapeError)
+        items = list(shape) if isinstance(shape, (list, tuple, np.ndarray)) else [shape]
+        if len(items) not in (1, d):
+            raise bad_parameter("shape", f"{d} integer(s) >= 2 (one per axis of `bounds`)", shape, cls=ShapeError)
+        ns = tuple(check_int("shape", n, low=2, fix="pass integers >= 2 (cells per axis)") for n in items)
+        ns = ns * d if len(ns) == 1 else ns
+        if math.prod(ns) > MAX_CELLS:
+            raise bad_parameter("shape", f"at most {MAX_CELLS} cells in all", f"{ns} ({math.prod(ns):.3g} cells)",
+                                "use a coarser grid", cls=ShapeError)
         object.__setattr__(self, "bounds", tuple((float(lo), float(hi)) for lo, hi in b))
-        object.__setattr__(self, "shape", tuple(int(n) for n in s))
-        object.__setattr__(self, "periodic", tuple(bool(q) for q in p))
+        object.__setattr__(self, "shape", ns)
+        object.__setattr__(self, "periodic", _bools("periodic", periodic, d))
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -138,6 +147,7 @@ class Grid:
         Along ``axis`` there are ``n − 1`` interior faces, plus the wrap-around face
         (between cell n−1 and cell 0, at ``hi``) on a periodic axis.
         """
+        axis = check_int("axis", axis, low=0, high=self.ndim - 1)
         axes = list(self.axes)
         h = self.spacing[axis]
         n_faces = self.shape[axis] if self.periodic[axis] else self.shape[axis] - 1
@@ -147,7 +157,7 @@ class Grid:
     # ------------------------------------------------------------------ helpers
     def check_values(self, name: str, values: Any) -> np.ndarray:
         """``values`` as a finite float64 array of shape ``grid.shape`` (else a clear error)."""
-        v = np.asarray(values, dtype=np.float64)
+        v = as_float_array(name, values)
         if v.shape != self.shape:
             raise bad_parameter(name, f"an array of the grid's shape {self.shape}", f"shape {v.shape}",
                                 "evaluate it on grid.points or build the grid with that shape",
@@ -157,7 +167,10 @@ class Grid:
 
     def integrate(self, values: Any) -> float | np.ndarray:
         """Σ values · h^d over the grid axes (midpoint rule); trailing axes are kept."""
-        v = np.asarray(values, dtype=np.float64)
+        v = as_float_array("values", values)
+        if v.shape[: self.ndim] != self.shape:
+            raise bad_parameter("values", f"an array whose leading axes are the grid's shape {self.shape}",
+                                f"shape {v.shape}", cls=ShapeError)
         return np.sum(v, axis=tuple(range(self.ndim))) * self.cell_volume
 
     def _shift(self, u: np.ndarray, axis: int, step: int) -> np.ndarray:
@@ -237,7 +250,7 @@ class Grid:
         return grid_values(f, self)
 
     def _as_field(self, name: str, u: Any) -> np.ndarray:
-        v = np.asarray(u, dtype=np.float64)
+        v = as_float_array(name, u)
         if v.shape != self.shape:
             raise bad_parameter(name, f"an array of the grid's shape {self.shape}", f"shape {v.shape}",
                                 cls=ShapeError)
@@ -262,9 +275,9 @@ def grid_values(f: Any, grid: Grid, name: str = "f") -> np.ndarray:
                                 cls=ShapeError)
         vals = f.value(grid.points)
     elif isinstance(f, Callable) and not isinstance(f, np.ndarray):
-        vals = np.asarray(f(grid.points), dtype=np.float64)
+        vals = f(grid.points)
     else:
         vals = f
-    if isinstance(vals, (str, bytes)):
-        raise ParameterError(f"`{name}` must be an array, a Landscape or a callable, got {vals!r}")
+    if vals is None or isinstance(vals, (str, bytes)):
+        raise bad_parameter(name, "an array of the grid's shape, a Landscape or a callable on grid.points", vals)
     return grid.check_values(name, vals)

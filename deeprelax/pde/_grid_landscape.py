@@ -12,13 +12,15 @@ compiled kernels); ``lo`` is the first cell centre.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import ShapeError, bad_parameter, jit
-from ..landscapes import Landscape
 from ._grid import Grid
+
+if TYPE_CHECKING:  # imported on use: `deeprelax.landscapes` pulls in sympy (≈ 1 s of import time)
+    from ..landscapes import Landscape
 
 __all__ = ["grid_landscape"]
 
@@ -74,6 +76,8 @@ def grid_landscape(values: Any, grid: Grid, name: str = "grid_landscape") -> Lan
         f = the interpolant (constant beyond the first and last centres), ∇f its slope,
         ∇²f = 0 almost everywhere.
     """
+    from ..landscapes import Landscape
+
     if grid.ndim != 1:
         raise bad_parameter("grid", "a 1-D grid", f"a {grid.ndim}-D grid", cls=ShapeError)
     v = grid.check_values("values", values)

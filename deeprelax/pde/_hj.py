@@ -1,21 +1,31 @@
-"""Finite-difference Hamilton–Jacobi solver: u_t + ½|∇u|² = νΔu, u(·, t0) = f.
+"""Finite-difference Hamilton–Jacobi solver: u_t + ½|∇u|² + b(x)·∇u = νΔu, u(·, t0) = f.
 
 Space: one-sided differences D±_k u (first order, ``"upwind1"``, or second-order ENO,
-``"eno2"``) fed to a monotone numerical Hamiltonian Ĥ(D⁻u, D⁺u) — Godunov's
-Σ_k ½ max(max(D⁻_k u, 0)², min(D⁺_k u, 0)²) or global Lax–Friedrichs
-Σ_k ½((D⁻_k u + D⁺_k u)/2)² − α_k (D⁺_k u − D⁻_k u)/2 — and the centred 2d+1-point
+``"eno2"``) fed to a monotone numerical Hamiltonian Ĥ(D⁻u, D⁺u) of the separable
+H(x, p) = Σ_k H_k(p_k), H_k(p) = ½p² + b_k(x) p (convex, minimum at p* = −b_k) —
+Godunov's Σ_k max(H_k(max(D⁻_k u, p*)), H_k(min(D⁺_k u, p*))) or global Lax–Friedrichs
+Σ_k H_k((D⁻_k u + D⁺_k u)/2) − α_k (D⁺_k u − D⁻_k u)/2 — and the centred 2d+1-point
 Laplacian. Boundaries per axis: periodic, or homogeneous Neumann (mirror ghosts).
 
 Time: explicit strong-stability-preserving Runge–Kutta (``"euler"``, ``"ssprk2"``,
 ``"ssprk3"``, TVD RK of Shu & Osher) under the CFL bound
 dt ≤ 1/(Σ_k α_k/h_k + 2ν Σ_k h_k⁻²), or implicit–explicit (``"imex_euler"``,
 ``"imex_ars222"``: the Laplacian implicit, solved exactly by a DCT-II on Neumann axes and
-an FFT on periodic ones), whose bound dt ≤ 1/Σ_k α_k/h_k does not shrink like h².
+an FFT on periodic ones), whose bound dt ≤ 1/Σ_k α_k/h_k does not shrink like h², or the
+exponential integrator ``"etdrk4"`` (:mod:`deeprelax.pde._hj_etd`, also the Fourier
+pseudo-spectral ``reconstruction="spectral"``).
+
+This module holds the generic kernel (any dimension ≤ 3, boundary, Hamiltonian,
+reconstruction, drift) and its numpy twin :func:`hj_rhs_numpy`; speed-only variants are
+registered in :mod:`deeprelax.pde._hj_accel` and chosen by :data:`HJ_ACCELERATORS`.
 
 Kernel symbols: ``u``, ``u0``, ``out`` float64[n0, n1, n2] (1-D and 2-D grids are
-padded with axes of length 1), ``nb0..nb2`` int64[5, n] the neighbour index at offsets
-−2..2 per axis, ``inv_h`` float64[3], ``alpha`` float64[3] the Lax–Friedrichs
-dissipation, ``nu`` the explicit viscosity, ``ham`` 0 Godunov / 1 Lax–Friedrichs.
+padded with axes of length 1); ``op`` an :class:`HJKernel` record: ``nb0..nb2``
+int64[5, n] the neighbour index at offsets −2..2 per axis, ``inv_h`` float64[3],
+``alpha`` float64[3] the Lax–Friedrichs dissipation, ``drift`` float64[n0, n1, n2, 3]
+b(x) (read only when ``has_drift``), ``nu`` the explicit viscosity, ``ham`` and ``rec``
+the Hamiltonian and reconstruction codes. A stage writes out = a·u0 + b·u + c·E(u),
+E(u) = −Ĥ(D⁻u, D⁺u) + νΔ_h u (the Shu–Osher form of every SSP-RK stage).
 """
 
 from __future__ import annotations
@@ -23,56 +33,111 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.fft
 
-from .._core import CFLError, bad_parameter, check_choice, check_nonnegative, check_positive, jit, prange
+from .._core import (
+    CFLError,
+    ShapeError,
+    Status,
+    as_float_array,
+    bad_parameter,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_float,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    get_num_threads,
+    jit,
+)
+from ._accel import Registry
 from ._grid import Grid, grid_values
 
-__all__ = ["HJResult", "solve_hj", "HJ_SCHEMES", "HAMILTONIANS", "RECONSTRUCTIONS", "hj_cfl_bound",
-           "hj_rhs_numpy"]
+__all__ = ["HJResult", "solve_hj", "HJ_SCHEMES", "HAMILTONIANS", "RECONSTRUCTIONS", "HJ_ACCELERATORS",
+           "HJKernel", "hj_kernel", "hj_cfl_bound", "hj_rhs_numpy"]
 
-#: Numerical Hamiltonians (monotone), by name -> kernel id.
-HAMILTONIANS = {"godunov": 0, "lax_friedrichs": 1}
-#: One-sided derivative reconstructions -> spatial order.
-RECONSTRUCTIONS = {"upwind1": 1, "eno2": 2}
+# Hamiltonian codes of the kernel (``HJKernel.ham``).
+GODUNOV = 0
+LAX_FRIEDRICHS = 1
+# Reconstruction codes (``HJKernel.rec``): the spatial order of the one-sided differences.
+UPWIND1 = 1
+ENO2 = 2
+#: The pseudo-spectral "reconstruction" (exact derivatives of the trigonometric interpolant).
+SPECTRAL = 0
+
+#: Numerical Hamiltonians (monotone), by name -> kernel code.
+HAMILTONIANS = {"godunov": GODUNOV, "lax_friedrichs": LAX_FRIEDRICHS}
+#: Spatial discretisations -> kernel code (the finite-difference codes are the spatial order).
+RECONSTRUCTIONS = {"upwind1": UPWIND1, "eno2": ENO2, "spectral": SPECTRAL}
 
 
 @dataclass(frozen=True)
 class _Scheme:
-    """A time-stepping recipe: its order and whether the Laplacian is implicit."""
+    """A time-stepping recipe.
+
+    ``kind`` is "explicit" (every stage in one compiled call), "imex" (Laplacian implicit)
+    or "exponential" (the Laplacian integrated exactly). ``tableau`` is the Shu–Osher form of
+    an explicit SSP scheme: stage s sets U_s = a·U_0 + b·U_{s−1} + (c_num·dt/c_den)·E(U_{s−1}),
+    rows (a, b, c_num, c_den); c is kept as a fraction so that 2·dt/3 rounds as written.
+    """
 
     name: str
     order: int
-    implicit_diffusion: bool
+    kind: str
+    tableau: tuple[tuple[float, float, float, float], ...] = ()
+
+    @property
+    def implicit_diffusion(self) -> bool:
+        return self.kind != "explicit"
 
 
 #: Time-stepping schemes.
 HJ_SCHEMES = {
-    "euler": _Scheme("euler", 1, False),
-    "ssprk2": _Scheme("ssprk2", 2, False),
-    "ssprk3": _Scheme("ssprk3", 3, False),
-    "imex_euler": _Scheme("imex_euler", 1, True),
-    "imex_ars222": _Scheme("imex_ars222", 2, True),
+    "euler": _Scheme("euler", 1, "explicit", ((0.0, 1.0, 1.0, 1.0),)),
+    "ssprk2": _Scheme("ssprk2", 2, "explicit", ((0.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 1.0))),
+    # Shu & Osher (1988) third-order TVD RK
+    "ssprk3": _Scheme("ssprk3", 3, "explicit",
+                      ((0.0, 1.0, 1.0, 1.0), (0.75, 0.25, 0.25, 1.0), (1.0 / 3.0, 2.0 / 3.0, 2.0, 3.0))),
+    "imex_euler": _Scheme("imex_euler", 1, "imex"),
+    "imex_ars222": _Scheme("imex_ars222", 2, "imex"),
+    "etdrk4": _Scheme("etdrk4", 4, "exponential"),
 }
 
-#: Default fraction of the CFL bound used when ``dt`` is not given.
+#: Default fraction of the stability bound used when ``dt`` is not given.
 DEFAULT_CFL = 0.5
 #: Steps per compiled chunk; the driver checks finiteness and updates progress between chunks.
 FINITE_CHECK_EVERY = 64
-#: Grids with at least this many cells use the threaded stage kernel.
-PARALLEL_MIN_CELLS = 32768
+#: Default cap on the number of time steps (a run above it is refused before it starts).
+DEFAULT_MAX_STEPS = 10**6
 #: ARS(2,2,2) constants (Ascher, Ruuth & Spiteri 1997).
 _ARS_G = 1.0 - 1.0 / math.sqrt(2.0)
 _ARS_D = 1.0 - 1.0 / (2.0 * _ARS_G)
 
-# status codes
-SUCCESS = 0
-NONFINITE = 1
+#: Speed-only variants of the stage kernels, populated by :mod:`deeprelax.pde._hj_accel`.
+#: Properties: ``ndim``, ``cells``, ``threads``, ``drift`` (bool).
+HJ_ACCELERATORS = Registry("solve_hj", ("ndim", "cells", "threads", "drift"))
 
 
+class HJKernel(NamedTuple):
+    """Everything a stage kernel reads besides the arrays it updates (one typed record)."""
+
+    nb0: np.ndarray
+    nb1: np.ndarray
+    nb2: np.ndarray
+    inv_h: np.ndarray
+    alpha: np.ndarray
+    drift: np.ndarray
+    nu: float
+    ham: int
+    rec: int
+    has_drift: bool
+
+
+# ----------------------------------------------------------------------------- kernels
 @jit(inline="always")
 def _eno_pick(a, b):
     # ENO: the smaller second difference in magnitude (second order in smooth regions)
@@ -81,6 +146,7 @@ def _eno_pick(a, b):
 
 @jit(inline="always")
 def _one_sided(um2, um1, uc, up1, up2, ih, eno):
+    # D⁻u and D⁺u at a cell; ENO2 adds the ½h·(second difference) correction (Osher & Shu 1991)
     pm = (uc - um1) * ih
     pp = (up1 - uc) * ih
     if eno:
@@ -93,187 +159,76 @@ def _one_sided(um2, um1, uc, up1, up2, ih, eno):
 
 
 @jit(inline="always")
-def _ham_axis(pm, pp, alpha, ham):
+def _ham_axis(pm, pp, bk, alpha, ham):
+    # one axis of Ĥ for H_k(p) = ½p² + b_k p, convex with its minimum at p* = −b_k
     if ham == 0:
-        a = max(pm, 0.0)
-        b = min(pp, 0.0)
-        return 0.5 * max(a * a, b * b)
+        # Godunov (Osher's formula for convex H): max(H_k(max(p⁻, p*)), H_k(min(p⁺, p*)))
+        a = max(pm, -bk)
+        c = min(pp, -bk)
+        return max(0.5 * a * a + bk * a, 0.5 * c * c + bk * c)
+    # Lax–Friedrichs: H_k at the mean slope minus α_k·(p⁺ − p⁻)/2, α_k ≥ max |∂H/∂p_k|
     m = 0.5 * (pm + pp)
-    return 0.5 * m * m - alpha * 0.5 * (pp - pm)
+    return 0.5 * m * m + bk * m - alpha * 0.5 * (pp - pm)
 
 
-# The stage body is written out in both loops: a helper taking the arrays (even inlined)
-# runs ~10x slower in Numba 0.6x than the same statements in the loop.
-@jit(parallel=True)
-def _hj_stage_par(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    """out = a·u0 + b·u + c·E(u), threads over the first axis (large grids)."""
+@jit
+def _hj_row(u, u0, out, i, a, b, c, op):
+    """Row i of a stage: out[i] = a·u0[i] + b·u[i] + c·E(u)[i] (the generic stage body)."""
     n0, n1, n2 = u.shape
-    for i in prange(n0):
-        for j in range(n1):
-            for k in range(n2):
-                uc = u[i, j, k]
-                hsum = 0.0
-                lap = 0.0
-                if n0 > 1:
-                    um1 = u[nb0[1, i], j, k]
-                    up1 = u[nb0[3, i], j, k]
-                    pm, pp = _one_sided(u[nb0[0, i], j, k], um1, uc, up1, u[nb0[4, i], j, k], inv_h[0], eno)
-                    hsum += _ham_axis(pm, pp, alpha[0], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[0] * inv_h[0]
-                if n1 > 1:
-                    um1 = u[i, nb1[1, j], k]
-                    up1 = u[i, nb1[3, j], k]
-                    pm, pp = _one_sided(u[i, nb1[0, j], k], um1, uc, up1, u[i, nb1[4, j], k], inv_h[1], eno)
-                    hsum += _ham_axis(pm, pp, alpha[1], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[1] * inv_h[1]
-                if n2 > 1:
-                    um1 = u[i, j, nb2[1, k]]
-                    up1 = u[i, j, nb2[3, k]]
-                    pm, pp = _one_sided(u[i, j, nb2[0, k]], um1, uc, up1, u[i, j, nb2[4, k]], inv_h[2], eno)
-                    hsum += _ham_axis(pm, pp, alpha[2], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[2] * inv_h[2]
-                out[i, j, k] = a * u0[i, j, k] + b * uc + c * (nu * lap - hsum)
+    eno = op.rec == 2
+    ih0, ih1, ih2 = op.inv_h[0], op.inv_h[1], op.inv_h[2]
+    for j in range(n1):
+        for k in range(n2):
+            uc = u[i, j, k]
+            b0 = b1 = b2 = 0.0
+            if op.has_drift:
+                b0 = op.drift[i, j, k, 0]
+                b1 = op.drift[i, j, k, 1]
+                b2 = op.drift[i, j, k, 2]
+            hsum = 0.0
+            lap = 0.0
+            # the axes in a fixed order, so that every variant sums in the same order (bitwise)
+            if n0 > 1:
+                um1 = u[op.nb0[1, i], j, k]
+                up1 = u[op.nb0[3, i], j, k]
+                pm, pp = _one_sided(u[op.nb0[0, i], j, k], um1, uc, up1, u[op.nb0[4, i], j, k], ih0, eno)
+                hsum += _ham_axis(pm, pp, b0, op.alpha[0], op.ham)
+                lap += (up1 - 2.0 * uc + um1) * ih0 * ih0
+            if n1 > 1:
+                um1 = u[i, op.nb1[1, j], k]
+                up1 = u[i, op.nb1[3, j], k]
+                pm, pp = _one_sided(u[i, op.nb1[0, j], k], um1, uc, up1, u[i, op.nb1[4, j], k], ih1, eno)
+                hsum += _ham_axis(pm, pp, b1, op.alpha[1], op.ham)
+                lap += (up1 - 2.0 * uc + um1) * ih1 * ih1
+            if n2 > 1:
+                um1 = u[i, j, op.nb2[1, k]]
+                up1 = u[i, j, op.nb2[3, k]]
+                pm, pp = _one_sided(u[i, j, op.nb2[0, k]], um1, uc, up1, u[i, j, op.nb2[4, k]], ih2, eno)
+                hsum += _ham_axis(pm, pp, b2, op.alpha[2], op.ham)
+                lap += (up1 - 2.0 * uc + um1) * ih2 * ih2
+            out[i, j, k] = a * u0[i, j, k] + b * uc + c * (op.nu * lap - hsum)
 
 
 @jit
-def _hj_stage_ser(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    """Serial twin of :func:`_hj_stage_par` (small grids: no thread start-up per stage)."""
-    n0, n1, n2 = u.shape
-    for i in range(n0):
-        for j in range(n1):
-            for k in range(n2):
-                uc = u[i, j, k]
-                hsum = 0.0
-                lap = 0.0
-                if n0 > 1:
-                    um1 = u[nb0[1, i], j, k]
-                    up1 = u[nb0[3, i], j, k]
-                    pm, pp = _one_sided(u[nb0[0, i], j, k], um1, uc, up1, u[nb0[4, i], j, k], inv_h[0], eno)
-                    hsum += _ham_axis(pm, pp, alpha[0], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[0] * inv_h[0]
-                if n1 > 1:
-                    um1 = u[i, nb1[1, j], k]
-                    up1 = u[i, nb1[3, j], k]
-                    pm, pp = _one_sided(u[i, nb1[0, j], k], um1, uc, up1, u[i, nb1[4, j], k], inv_h[1], eno)
-                    hsum += _ham_axis(pm, pp, alpha[1], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[1] * inv_h[1]
-                if n2 > 1:
-                    um1 = u[i, j, nb2[1, k]]
-                    up1 = u[i, j, nb2[3, k]]
-                    pm, pp = _one_sided(u[i, j, nb2[0, k]], um1, uc, up1, u[i, j, nb2[4, k]], inv_h[2], eno)
-                    hsum += _ham_axis(pm, pp, alpha[2], ham)
-                    lap += (up1 - 2.0 * uc + um1) * inv_h[2] * inv_h[2]
-                out[i, j, k] = a * u0[i, j, k] + b * uc + c * (nu * lap - hsum)
-
-
-@jit(inline="always")
-def _cell2(u0c, uc, rm2, rm1, rp1, rp2, cm2, cm1, cp1, cp2, a, b, c, ihr, ihc, alr, alc, nu, ham, eno, has_r):
-    # one cell of a plane (row axis r, contiguous column axis c): the same operations in the
-    # same order as the generic kernel, so the result is bit-identical to it
-    hsum = 0.0
-    lap = 0.0
-    if has_r:
-        pm, pp = _one_sided(rm2, rm1, uc, rp1, rp2, ihr, eno)
-        hsum += _ham_axis(pm, pp, alr, ham)
-        lap += (rp1 - 2.0 * uc + rm1) * ihr * ihr
-    pm, pp = _one_sided(cm2, cm1, uc, cp1, cp2, ihc, eno)
-    hsum += _ham_axis(pm, pp, alc, ham)
-    lap += (cp1 - 2.0 * uc + cm1) * ihc * ihc
-    return a * u0c + b * uc + c * (nu * lap - hsum)
-
-
-# Plane kernels (2-D grids): rows from the neighbour table, columns indexed directly in the
-# interior (a contiguous, branch-free inner loop that vectorises) and through the table at the
-# two cells of each edge. One compiled row function serves the serial and the threaded kernel
-# (a call per row, not per cell, so it costs nothing and compiles once).
-@jit
-def _plane_row(x, x0, o, xm2, xm1, xp1, xp2, nbc, a, b, c, ihr, ihc, alr, alc, nu, ham, eno):
-    """One row of the plane stage: o = a·x0 + b·x + c·E(x)."""
-    nc = x.shape[0]
-    for j in range(min(2, nc)):
-        o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]], x[nbc[3, j]],
-                      x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
-    # interior: ham and eno as constants, so that the loop is branch-free
-    if eno:
-        if ham == 0:
-            for j in range(2, nc - 2):
-                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
-                              a, b, c, ihr, ihc, alr, alc, nu, 0, True, True)
-        else:
-            for j in range(2, nc - 2):
-                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
-                              a, b, c, ihr, ihc, alr, alc, nu, 1, True, True)
-    else:
-        if ham == 0:
-            for j in range(2, nc - 2):
-                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
-                              a, b, c, ihr, ihc, alr, alc, nu, 0, False, True)
-        else:
-            for j in range(2, nc - 2):
-                o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[j - 2], x[j - 1], x[j + 1], x[j + 2],
-                              a, b, c, ihr, ihc, alr, alc, nu, 1, False, True)
-    for j in range(max(2, nc - 2), nc):
-        o[j] = _cell2(x0[j], x[j], xm2[j], xm1[j], xp1[j], xp2[j], x[nbc[0, j]], x[nbc[1, j]], x[nbc[3, j]],
-                      x[nbc[4, j]], a, b, c, ihr, ihc, alr, alc, nu, ham, eno, True)
-
-
-@jit(parallel=True)
-def _hj_plane_par(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
-    """Threaded plane stage: out = a·u0 + b·u + c·E(u) on u[n_rows, n_cols]."""
-    for i in prange(u.shape[0]):
-        _plane_row(u[i], u0[i], out[i], u[nbr[0, i]], u[nbr[1, i]], u[nbr[3, i]], u[nbr[4, i]], nbc,
-                   a, b, c, ihr, ihc, alr, alc, nu, ham, eno)
-
-
-@jit
-def _hj_plane_ser(u, u0, out, a, b, c, nbr, nbc, ihr, ihc, alr, alc, nu, ham, eno):
-    """Serial twin of :func:`_hj_plane_par`."""
+def _hj_stage(u, u0, out, a, b, c, op):
+    """out = a·u0 + b·u + c·E(u),  E(u) = −Ĥ(D⁻u, D⁺u) + ν Δ_h u (the generic stage kernel)."""
     for i in range(u.shape[0]):
-        _plane_row(u[i], u0[i], out[i], u[nbr[0, i]], u[nbr[1, i]], u[nbr[3, i]], u[nbr[4, i]], nbc,
-                   a, b, c, ihr, ihc, alr, alc, nu, ham, eno)
+        _hj_row(u, u0, out, i, a, b, c, op)
 
 
 @jit
-def _hj_stage_generic(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    if u.size >= PARALLEL_MIN_CELLS:
-        _hj_stage_par(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-    else:
-        _hj_stage_ser(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
+def _rk_steps(u, u0, b1, b2, n_steps, dt, tab, op):
+    """``n_steps`` explicit SSP-RK steps in place on ``u`` (Shu–Osher tableau ``tab``, ≤ 3 stages).
 
-
-@jit
-def _hj_stage(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    """out = a·u0 + b·u + c·E(u),  E(u) = −Ĥ(D⁻u, D⁺u) + ν Δ_h u.
-
-    2-D grids run the plane kernels on a 2-D view (bit-identical to the generic kernel,
-    which 1-D and 3-D grids use).
+    Stage s reads U_{s−1} (U_0 = u0, then b1, b2) and writes b1, b2, or u for the last stage.
     """
-    n0, n1, n2 = u.shape
-    if n2 > 1 or n1 == 1 or n0 == 1:
-        _hj_stage_generic(u, u0, out, a, b, c, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-        return
-    u_, u0_, o_ = u.reshape((n0, n1)), u0.reshape((n0, n1)), out.reshape((n0, n1))
-    if u.size >= PARALLEL_MIN_CELLS:
-        _hj_plane_par(u_, u0_, o_, a, b, c, nb0, nb1, inv_h[0], inv_h[1], alpha[0], alpha[1], nu, ham, eno)
-    else:
-        _hj_plane_ser(u_, u0_, o_, a, b, c, nb0, nb1, inv_h[0], inv_h[1], alpha[0], alpha[1], nu, ham, eno)
-
-
-@jit
-def _explicit_steps(u, u0, b1, b2, n_steps, dt, sid, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno):
-    """``n_steps`` explicit SSP-RK steps in place on ``u`` (sid 0 Euler, 1 SSPRK2, 2 SSPRK3)."""
+    last = tab.shape[0] - 1
     for _ in range(n_steps):
         u0[...] = u
-        if sid == 0:
-            _hj_stage(u0, u0, u, 0.0, 1.0, dt, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-        elif sid == 1:
-            _hj_stage(u0, u0, b1, 0.0, 1.0, dt, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-            _hj_stage(b1, u0, u, 0.5, 0.5, 0.5 * dt, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-        else:
-            _hj_stage(u0, u0, b1, 0.0, 1.0, dt, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-            _hj_stage(b1, u0, b2, 0.75, 0.25, 0.25 * dt, nb0, nb1, nb2, inv_h, alpha, nu, ham, eno)
-            _hj_stage(b2, u0, u, 1.0 / 3.0, 2.0 / 3.0, 2.0 * dt / 3.0, nb0, nb1, nb2, inv_h, alpha, nu,
-                      ham, eno)
+        for s in range(last + 1):
+            src = u0 if s == 0 else (b1 if s == 1 else b2)
+            dst = u if s == last else (b1 if s == 0 else b2)
+            _hj_stage(src, u0, dst, tab[s, 0], tab[s, 1], tab[s, 2] * dt / tab[s, 3], op)
 
 
 @jit
@@ -287,28 +242,30 @@ def _ars_combine(u, e1, e2, u2, r2, g, dl, dt, out):
 
 
 @jit
-def _max_slopes(u, nb0, nb1, nb2, inv_h, eno, out):
-    """out[k] = max over the grid of |D⁻_k u|, |D⁺_k u|."""
+def _max_slopes(u, op, out):
+    """out[k] = max over the grid of |D⁻_k u|, |D⁺_k u| (the Lipschitz bound in the CFL condition)."""
     n0, n1, n2 = u.shape
+    eno = op.rec == 2
     out[:] = 0.0
     for i in range(n0):
         for j in range(n1):
             for k in range(n2):
                 uc = u[i, j, k]
                 if n0 > 1:
-                    pm, pp = _one_sided(u[nb0[0, i], j, k], u[nb0[1, i], j, k], uc, u[nb0[3, i], j, k],
-                                        u[nb0[4, i], j, k], inv_h[0], eno)
+                    pm, pp = _one_sided(u[op.nb0[0, i], j, k], u[op.nb0[1, i], j, k], uc, u[op.nb0[3, i], j, k],
+                                        u[op.nb0[4, i], j, k], op.inv_h[0], eno)
                     out[0] = max(out[0], abs(pm), abs(pp))
                 if n1 > 1:
-                    pm, pp = _one_sided(u[i, nb1[0, j], k], u[i, nb1[1, j], k], uc, u[i, nb1[3, j], k],
-                                        u[i, nb1[4, j], k], inv_h[1], eno)
+                    pm, pp = _one_sided(u[i, op.nb1[0, j], k], u[i, op.nb1[1, j], k], uc, u[i, op.nb1[3, j], k],
+                                        u[i, op.nb1[4, j], k], op.inv_h[1], eno)
                     out[1] = max(out[1], abs(pm), abs(pp))
                 if n2 > 1:
-                    pm, pp = _one_sided(u[i, j, nb2[0, k]], u[i, j, nb2[1, k]], uc, u[i, j, nb2[3, k]],
-                                        u[i, j, nb2[4, k]], inv_h[2], eno)
+                    pm, pp = _one_sided(u[i, j, op.nb2[0, k]], u[i, j, op.nb2[1, k]], uc, u[i, j, op.nb2[3, k]],
+                                        u[i, j, op.nb2[4, k]], op.inv_h[2], eno)
                     out[2] = max(out[2], abs(pm), abs(pp))
 
 
+# ----------------------------------------------------------------------------- the problem
 def _neighbours(n: int, periodic: bool) -> np.ndarray:
     """int64[5, n]: index of i + s, s = −2..2 (periodic wrap or Neumann mirror)."""
     out = np.empty((5, n), dtype=np.int64)
@@ -320,6 +277,7 @@ def _neighbours(n: int, periodic: bool) -> np.ndarray:
         elif periodic:
             j = j % n
         else:
+            # the ghost beyond a reflecting edge mirrors the cells inside (homogeneous Neumann)
             j = np.where(j < 0, -j - 1, j)
             j = np.where(j >= n, 2 * n - j - 1, j)
             j = np.clip(j, 0, n - 1)
@@ -327,30 +285,87 @@ def _neighbours(n: int, periodic: bool) -> np.ndarray:
     return out
 
 
-class _Operator:
-    """The padded 3-D view of a grid with its neighbour tables and parameters."""
+def _drift_field(drift: Any, grid: Grid) -> np.ndarray | None:
+    """b(x) at the cell centres, shape grid.shape + (d,) (``drift`` a callable or an array)."""
+    if drift is None:
+        return None
+    if callable(drift) and not isinstance(drift, np.ndarray):
+        vals = drift(grid.points)
+        name = "drift (the values it returned)"
+    else:
+        vals, name = drift, "drift"
+    b = as_float_array("drift", vals)
+    want = tuple(grid.shape) + (grid.ndim,)
+    if b.shape != want:
+        raise bad_parameter("drift", f"a vector field of shape grid.shape + (d,) = {want}",
+                            f"{name} of shape {b.shape}", "evaluate b on grid.points", cls=ShapeError)
+    return check_finite("drift", b)
 
-    def __init__(self, grid: Grid, ham: int, eno: bool) -> None:
-        self.grid = grid
-        self.shape3 = tuple(grid.shape) + (1,) * (3 - grid.ndim)
-        per = tuple(grid.periodic) + (False,) * (3 - grid.ndim)
-        self.nb = [_neighbours(n, p) for n, p in zip(self.shape3, per)]
-        h = tuple(grid.spacing) + (1.0,) * (3 - grid.ndim)
-        self.inv_h = np.array([1.0 / x for x in h])
-        self.ham = ham
-        self.eno = eno
-        self.alpha = np.zeros(3)
 
-    def slopes(self, u3: np.ndarray) -> np.ndarray:
-        out = np.zeros(3)
-        _max_slopes(u3, *self.nb, self.inv_h, self.eno, out)
-        return out
+def hj_kernel(grid: Grid, hamiltonian: str, reconstruction: str, nu: float, alpha: Any = None,
+              drift: np.ndarray | None = None) -> HJKernel:
+    """The kernel record of a grid (padded to 3-D): neighbour tables, 1/h, α, b(x), ν and the codes."""
+    shape3 = tuple(grid.shape) + (1,) * (3 - grid.ndim)
+    per = tuple(grid.periodic) + (False,) * (3 - grid.ndim)
+    h = tuple(grid.spacing) + (1.0,) * (3 - grid.ndim)
+    b3 = np.zeros((1, 1, 1, 3))
+    if drift is not None:
+        b3 = np.zeros(shape3 + (3,))
+        b3[..., : grid.ndim] = np.asarray(drift, dtype=np.float64).reshape(shape3 + (grid.ndim,))
+    a3 = np.zeros(3)
+    if alpha is not None:
+        a3[: grid.ndim] = alpha
+    return HJKernel(*[_neighbours(n, p) for n, p in zip(shape3, per)], np.array([1.0 / x for x in h]), a3, b3,
+                    float(nu), HAMILTONIANS[hamiltonian], RECONSTRUCTIONS[reconstruction], drift is not None)
 
-    def stage(self, u: np.ndarray, u0: np.ndarray, a: float, b: float, c: float, nu: float,
-              out: np.ndarray | None = None) -> np.ndarray:
-        out = np.empty_like(u) if out is None else out
-        _hj_stage(u, u0, out, a, b, c, *self.nb, self.inv_h, self.alpha, nu, self.ham, self.eno)
-        return out
+
+@dataclass
+class _HJProblem:
+    """The padded 3-D view of the data, the kernel record and the accelerator properties."""
+
+    grid: Grid
+    u3: np.ndarray
+    op: HJKernel
+    bound: float
+    props: dict[str, Any]
+
+    @classmethod
+    def build(cls, f: Any, grid: Grid, nu: float, ham: str, rec: str, drift: Any, sch: _Scheme) -> _HJProblem:
+        u = grid_values(f, grid)
+        b = _drift_field(drift, grid)
+        # IMEX / exponential schemes treat νΔ apart: the explicit kernel then has ν = 0
+        op = hj_kernel(grid, ham, rec, 0.0 if sch.implicit_diffusion else nu, drift=b)
+        b3 = op.drift
+        shape3 = tuple(grid.shape) + (1,) * (3 - grid.ndim)
+        u3 = np.array(u.reshape(shape3), dtype=np.float64, order="C", copy=True)  # never the caller's f
+        slopes = np.zeros(3)
+        _max_slopes(u3, op._replace(rec=ENO2 if rec == "spectral" else op.rec), slopes)
+        # α_k ≥ max |∂H/∂p_k| = max |p_k + b_k|: the slopes of f plus the largest drift
+        alpha = slopes + (np.abs(b3).reshape(-1, 3).max(axis=0) if b is not None else 0.0)
+        op = op._replace(alpha=alpha)
+        bound = hj_cfl_bound(grid, alpha[: grid.ndim], nu, sch.implicit_diffusion)
+        props = {"ndim": grid.ndim, "cells": grid.size, "threads": get_num_threads(), "drift": b is not None}
+        return cls(grid, u3, op, bound, props)
+
+    def kernel(self, role: str, generic: Any) -> tuple[Any, str]:
+        acc = HJ_ACCELERATORS.select(role, self.props)
+        return (generic, "generic") if acc is None else (acc.kernels[role], acc.name)
+
+
+# ----------------------------------------------------------------------------- time steppers
+class _ExplicitRK:
+    """SSP-RK: whole chunks of steps in one compiled call (no Python between stages)."""
+
+    def __init__(self, sch: _Scheme, prob: _HJProblem, nu: float) -> None:
+        self.tab = np.array(sch.tableau)
+        self.op = prob.op
+        self.steps, self.kernel_name = prob.kernel("steps", _rk_steps)
+        self.bufs = [np.empty_like(prob.u3) for _ in range(3)]
+        self.rhs_per_step, self.solves_per_step = len(sch.tableau), 0
+
+    def advance(self, u3: np.ndarray, n: int, dt: float) -> np.ndarray:
+        self.steps(u3, *self.bufs, n, dt, self.tab, self.op)
+        return u3
 
 
 class _ImplicitLaplacian:
@@ -363,7 +378,7 @@ class _ImplicitLaplacian:
         sym = np.zeros(grid.shape)
         for k, (n, h) in enumerate(zip(grid.shape, grid.spacing)):
             m = np.arange(n)
-            # eigenvalues of the 3-point Laplacian: Neumann (cell-centred) or periodic
+            # eigenvalues of the 3-point Laplacian: Neumann (cell-centred, DCT-II) or periodic
             lam = -(4.0 / h**2) * np.sin(np.pi * m / (2 * n if not grid.periodic[k] else n)) ** 2
             shape = [1] * grid.ndim
             shape[k] = n
@@ -398,6 +413,52 @@ class _ImplicitLaplacian:
         return scipy.fft.idctn(z, type=2, norm="ortho", axes=self.neu)
 
 
+class _IMEX:
+    """IMEX Euler and ARS(2,2,2): explicit Ĥ stages, the Laplacian solved exactly."""
+
+    def __init__(self, sch: _Scheme, prob: _HJProblem, nu: float) -> None:
+        self.name, self.op, self.nu = sch.name, prob.op, nu
+        self.gshape = prob.grid.shape
+        self.impl = _ImplicitLaplacian(prob.grid) if nu > 0 else None
+        self.stage, self.kernel_name = prob.kernel("stage", _hj_stage)
+        self.rhs_per_step = 1 if sch.name == "imex_euler" else 2
+        self.solves_per_step = 0 if self.impl is None else self.rhs_per_step
+
+    def _solve(self, r: np.ndarray, theta: float) -> np.ndarray:
+        return np.ascontiguousarray(self.impl.solve(r.reshape(self.gshape), theta).reshape(r.shape))
+
+    def _e(self, u: np.ndarray) -> np.ndarray:
+        out = np.empty_like(u)
+        self.stage(u, u, out, 0.0, 0.0, 1.0, self.op)  # E(u) = −Ĥ (ν = 0 in the kernel)
+        return out
+
+    def advance(self, u: np.ndarray, n: int, dt: float) -> np.ndarray:
+        for _ in range(n):
+            u = self._euler(u, dt) if self.name == "imex_euler" else self._ars222(u, dt)
+        return u
+
+    def _euler(self, u: np.ndarray, dt: float) -> np.ndarray:
+        # (I − dt νΔ) u¹ = u + dt E(u)
+        r = np.empty_like(u)
+        self.stage(u, u, r, 0.0, 1.0, dt, self.op)
+        return r if self.impl is None else self._solve(r, dt * self.nu)
+
+    def _ars222(self, u: np.ndarray, dt: float) -> np.ndarray:
+        # ARS(2,2,2), stiffly accurate; the implicit stage weights are γ, 1 − γ, γ
+        g, dl = _ARS_G, _ARS_D
+        e1 = self._e(u)
+        r2 = np.multiply(e1, g * dt)
+        r2 += u  # = u + γ dt e1
+        u2 = r2 if self.impl is None else self._solve(r2, g * dt * self.nu)
+        e2 = self._e(u2)
+        # r3 = u + dt (δ e1 + (1 − δ) e2) + (1 − γ) dt ν Δ_h U2, with ν Δ_h U2 = (U2 − r2)/(γ dt) exact
+        # from the implicit stage; fused, same operations and order as the array expression
+        r3 = np.empty_like(u)
+        _ars_combine(u.reshape(-1), e1.reshape(-1), e2.reshape(-1), u2.reshape(-1), r2.reshape(-1), g, dl, dt,
+                     r3.reshape(-1))
+        return r3 if self.impl is None else self._solve(r3, g * dt * self.nu)
+
+
 def hj_cfl_bound(grid: Grid, slopes: Sequence[float], viscosity: float, implicit_diffusion: bool) -> float:
     """The explicit stability bound 1/(Σ_k α_k/h_k + 2ν Σ_k h_k⁻²) (ν-term dropped when implicit)."""
     rate = sum(a / h for a, h in zip(slopes, grid.spacing))
@@ -407,11 +468,13 @@ def hj_cfl_bound(grid: Grid, slopes: Sequence[float], viscosity: float, implicit
 
 
 def hj_rhs_numpy(u: Any, grid: Grid, viscosity: float, hamiltonian: str = "godunov",
-                 reconstruction: str = "eno2", alpha: Sequence[float] | None = None) -> np.ndarray:
+                 reconstruction: str = "eno2", alpha: Sequence[float] | None = None,
+                 drift: Any = None) -> np.ndarray:
     """Readable numpy twin of the compiled right-hand side E(u) = −Ĥ(D⁻u, D⁺u) + νΔ_h u (test oracle)."""
     u = np.asarray(u, dtype=np.float64)
     out = np.zeros(grid.shape)
     alpha = np.zeros(grid.ndim) if alpha is None else np.asarray(alpha, float)
+    b = np.zeros(grid.shape + (grid.ndim,)) if drift is None else np.asarray(drift, float)
     for k, h in enumerate(grid.spacing):
         sh = {s: grid._shift(u, k, s) for s in (-2, -1, 1, 2)}
         pm = (u - sh[-1]) / h
@@ -422,14 +485,17 @@ def hj_rhs_numpy(u: Any, grid: Grid, viscosity: float, hamiltonian: str = "godun
             d2p = u - 2 * sh[1] + sh[2]
             pm = pm + 0.5 / h * np.where(np.abs(d2m) <= np.abs(d2c), d2m, d2c)
             pp = pp - 0.5 / h * np.where(np.abs(d2c) <= np.abs(d2p), d2c, d2p)
+        bk = b[..., k]
+        hk = lambda p, bk=bk: 0.5 * p**2 + bk * p  # noqa: E731  (H_k, minimum at p = −b_k)
         if hamiltonian == "godunov":
-            hk = 0.5 * np.maximum(np.maximum(pm, 0) ** 2, np.minimum(pp, 0) ** 2)
+            hh = np.maximum(hk(np.maximum(pm, -bk)), hk(np.minimum(pp, -bk)))
         else:
-            hk = 0.5 * ((pm + pp) / 2) ** 2 - alpha[k] * (pp - pm) / 2
-        out += viscosity * (sh[1] - 2 * u + sh[-1]) / h**2 - hk
+            hh = hk((pm + pp) / 2) - alpha[k] * (pp - pm) / 2
+        out += viscosity * (sh[1] - 2 * u + sh[-1]) / h**2 - hh
     return out
 
 
+# ----------------------------------------------------------------------------- the driver
 @dataclass(frozen=True)
 class HJResult:
     """Result of :func:`solve_hj`.
@@ -441,21 +507,23 @@ class HJResult:
     u : ndarray, shape (n_t,) + grid.shape
         The solution at those times (``u[-1]`` is the final one).
     dt : float
-        The time step used.
+        The time step used (of the last output interval).
     cfl_bound : float
         The stability bound on dt for this scheme and data.
     scheme, hamiltonian, reconstruction : str
         The recipe.
-    status : int
-        0 success, 1 the solution went non-finite.
+    status : Status
+        ``SUCCESS``, or ``NONFINITE`` when the solution went NaN/inf.
     message : str
-        Outcome (for NONFINITE: the step where it happened).
+        Outcome (for NONFINITE: the steps between which it happened).
     n_steps : int
         Time steps taken.
     n_rhs_evals : int
         Evaluations of the spatial operator.
     n_solves : int
-        Implicit Laplacian solves (IMEX schemes).
+        Implicit / exponential Laplacian solves (transform pairs).
+    kernel : str
+        The kernel that ran: ``"generic"`` or the accelerator's name.
     """
 
     t: np.ndarray
@@ -465,28 +533,63 @@ class HJResult:
     scheme: str
     hamiltonian: str
     reconstruction: str
-    status: int = SUCCESS
+    status: Status = Status.SUCCESS
     message: str = "success"
     n_steps: int = 0
     n_rhs_evals: int = 0
     n_solves: int = 0
+    kernel: str = "generic"
+
+    @property
+    def success(self) -> bool:
+        """``status == Status.SUCCESS``."""
+        return self.status.ok
 
 
 def _time_points(t_span: Any, t_eval: Any) -> tuple[float, np.ndarray]:
-    ts = np.atleast_1d(np.asarray(t_span, dtype=np.float64))
+    ts = np.atleast_1d(as_float_array("t_span", t_span))
     if ts.size == 1:
         ts = np.array([0.0, ts[0]])
-    if ts.size != 2 or not np.all(np.isfinite(ts)):
+    if ts.shape != (2,) or not np.all(np.isfinite(ts)):
         raise bad_parameter("t_span", "a final time T or a pair (t0, T) of finite floats", t_span)
     t0, t1 = float(ts[0]), float(ts[1])
     if t1 <= t0:
         raise bad_parameter("t_span", "(t0, T) with T > t0", (t0, t1), "pass a positive duration")
     if t_eval is None:
         return t0, np.array([t1])
-    te = np.atleast_1d(np.asarray(t_eval, dtype=np.float64))
-    if te.ndim != 1 or np.any(np.diff(te) <= 0) or te[0] <= t0 or te[-1] > t1 + 1e-12 * abs(t1):
-        raise bad_parameter("t_eval", f"increasing times in ({t0}, {t1}]", te.tolist())
+    te = np.atleast_1d(as_float_array("t_eval", t_eval))
+    if (te.ndim != 1 or te.size == 0 or not np.all(np.isfinite(te)) or np.any(np.diff(te) <= 0) or te[0] <= t0
+            or te[-1] > t1 + 1e-12 * abs(t1)):
+        raise bad_parameter("t_eval", f"increasing finite times in ({t0}, {t1}]", te.tolist())
     return t0, te
+
+
+def _steps_per_interval(t0: float, t_out: np.ndarray, dt: float, max_steps: int, who: str) -> list[int]:
+    """Steps per output interval (dt shortened to divide each); refuse a run above ``max_steps``."""
+    edges = np.r_[t0, t_out]
+    ratios = [(b - a) / dt for a, b in zip(edges[:-1], edges[1:])]
+    # the count in floats first: (T − t0)/dt may be astronomically large (or overflow)
+    counts = [max(1, math.ceil(q - 1e-9)) if q < 1e18 else math.inf for q in ratios]
+    total = sum(counts)
+    if total > max_steps:
+        raise bad_parameter("t_span", f"a run of at most max_steps = {max_steps} time steps",
+                            f"{total:.3g} steps of dt = {dt:.3g} over ({t0:g}, {t_out[-1]:g})",
+                            f"shorten `t_span`, pass a larger `dt`{who}, or raise `max_steps`")
+    return [int(c) for c in counts]
+
+
+def _choose_dt(dt: Any, cfl: float, bound: float, span: float, sch: _Scheme) -> float:
+    if dt is None:
+        return cfl * bound if math.isfinite(bound) else span
+    dt_use = check_positive("dt", dt)
+    if dt_use > bound * (1.0 + 1e-12):
+        kind = {"explicit": "CFL bound {b} = 1/(Σ α_k/h_k + 2ν Σ h_k⁻²)", "imex": "CFL bound {b} = 1/Σ α_k/h_k (IMEX)",
+                "exponential": "linear stability bound {b} of ETDRK4 (νΔ exact)"}[sch.kind].format(b=f"{bound:.6g}")
+        raise CFLError(
+            f"`dt` must be at most the {kind} for scheme {sch.name!r} on this grid, got {dt_use!r}; "
+            f"pass dt <= {bound:.6g}, or leave dt=None" + (", or use an IMEX scheme" if sch.kind == "explicit" else "")
+        )
+    return dt_use
 
 
 def solve_hj(
@@ -502,8 +605,10 @@ def solve_hj(
     cfl: float = DEFAULT_CFL,
     t_eval: Any = None,
     progress: bool = False,
+    drift: Any = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> HJResult:
-    """Solve u_t + ½|∇u|² = νΔu, u(·, t0) = f, by finite differences on a grid.
+    """Solve u_t + ½|∇u|² + b(x)·∇u = νΔu, u(·, t0) = f, by finite differences on a grid.
 
     Parameters
     ----------
@@ -516,14 +621,16 @@ def solve_hj(
     viscosity : float
         ν ≥ 0. Deep Relaxation's u_t = −½|∇u|² + (β⁻¹/2)Δu is ν = 1/(2β).
     scheme : str
-        ``"euler"``, ``"ssprk2"``, ``"ssprk3"`` (explicit, default ``"ssprk3"``) or
-        ``"imex_euler"``, ``"imex_ars222"`` (Laplacian implicit).
+        ``"euler"``, ``"ssprk2"``, ``"ssprk3"`` (explicit, default ``"ssprk3"``),
+        ``"imex_euler"``, ``"imex_ars222"`` (Laplacian implicit) or ``"etdrk4"``
+        (exponential RK4, the Laplacian integrated exactly; fourth order in time).
     hamiltonian : str
         ``"godunov"`` or ``"lax_friedrichs"``.
     reconstruction : str
-        ``"upwind1"`` (first order) or ``"eno2"`` (second-order ENO).
+        ``"upwind1"`` (first order), ``"eno2"`` (second-order ENO) or ``"spectral"``
+        (Fourier pseudo-spectral, periodic grids, ``scheme="etdrk4"``; smooth solutions, ν > 0).
     dt : float, optional
-        Time step; at most the CFL bound (else :class:`CFLError`). Default
+        Time step; at most the stability bound (else :class:`CFLError`). Default
         ``cfl`` × the bound. The step is shortened so that it divides each interval.
     cfl : float
         Fraction of the bound used for the default dt, in (0, 1].
@@ -531,6 +638,10 @@ def solve_hj(
         Increasing output times in (t0, T]; default only T.
     progress : bool
         Show a tqdm progress bar.
+    drift : callable or array_like of shape grid.shape + (d,), optional
+        An advecting vector field b(x) (callable on points ``(..., d)``); H(x, p) = ½|p|² + b(x)·p.
+    max_steps : int
+        Refuse (before starting) a run that would take more time steps than this.
 
     Returns
     -------
@@ -539,11 +650,12 @@ def solve_hj(
     Raises
     ------
     ParameterError
-        Negative viscosity, unknown scheme names, t_span not increasing, cfl ∉ (0, 1].
+        Negative viscosity, unknown scheme names, t_span not increasing, cfl ∉ (0, 1],
+        a run longer than ``max_steps``.
     CFLError
         An explicit ``dt`` above the stability bound (the message states it).
     ShapeError, NonFiniteError
-        ``f`` of the wrong shape or non-finite.
+        ``f`` or ``drift`` of the wrong shape or non-finite.
 
     Notes
     -----
@@ -551,8 +663,9 @@ def solve_hj(
     satisfy the discrete comparison principle and converge to the viscosity solution
     (Crandall–Lions); the error is O(h) (``"upwind1"``) or O(h²) in smooth regions
     (``"eno2"``), plus O(dt^p) for a p-th order scheme. The bound is
-    dt ≤ 1/(Σ_k α_k/h_k + 2ν Σ_k h_k⁻²), α_k = max |D±_k f| (the Lipschitz constant of
-    u does not grow), which is below min(h/max|∇u|, h²/(2dν)); IMEX schemes drop the
+    dt ≤ 1/(Σ_k α_k/h_k + 2ν Σ_k h_k⁻²), α_k = max |D±_k f| + max |b_k| (without drift
+    the Lipschitz constant of u does not grow; with a drift it may, and the bound is that
+    of the initial data), which is below min(h/max|∇u|, h²/(2dν)); IMEX schemes drop the
     ν-term, so fine grids are not held to the diffusive h² step.
 
     References
@@ -560,8 +673,8 @@ def solve_hj(
     S. Osher, C.-W. Shu, "High-order essentially nonoscillatory schemes for
     Hamilton–Jacobi equations", SIAM J. Numer. Anal. 28 (1991). C.-W. Shu, S. Osher,
     J. Comput. Phys. 77 (1988) (TVD Runge–Kutta). U. Ascher, S. Ruuth, R. Spiteri,
-    Appl. Numer. Math. 25 (1997) (ARS(2,2,2)). P. Chaudhari et al., "Deep relaxation",
-    arXiv:1704.04932.
+    Appl. Numer. Math. 25 (1997) (ARS(2,2,2)). S. Cox, P. Matthews, J. Comput. Phys. 176
+    (2002) (ETDRK4). P. Chaudhari et al., "Deep relaxation", arXiv:1704.04932.
 
     Examples
     --------
@@ -569,78 +682,59 @@ def solve_hj(
     >>> from deeprelax.pde import Grid, solve_hj
     >>> g = Grid((0.0, 2 * np.pi), 128, periodic=True)
     >>> r = solve_hj(np.sin(g.axes[0]), g, 0.5, viscosity=0.1)
-    >>> r.u.shape, r.status
-    ((1, 128), 0)
+    >>> r.u.shape, str(r.status)
+    ((1, 128), 'success')
     """
+    if not isinstance(grid, Grid):
+        raise bad_parameter("grid", "a deeprelax.pde.Grid", type(grid).__name__, "build one with Grid(bounds, shape)")
     nu = check_nonnegative("viscosity", viscosity, "the viscosity ν of u_t + ½|∇u|² = νΔu is >= 0")
-    check_choice("scheme", scheme, HJ_SCHEMES)
+    sch = HJ_SCHEMES[check_choice("scheme", scheme, HJ_SCHEMES)]
     check_choice("hamiltonian", hamiltonian, HAMILTONIANS)
     check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
-    cfl = check_positive("cfl", cfl)
-    if cfl > 1.0:
-        raise bad_parameter("cfl", "a fraction in (0, 1]", cfl)
-    sch = HJ_SCHEMES[scheme]
+    cfl = check_float("cfl", cfl, low=0.0, low_inclusive=False, high=1.0, fix="pass a fraction in (0, 1]")
+    progress = check_bool("progress", progress)
+    max_steps = check_int("max_steps", max_steps, low=1)
     t0, t_out = _time_points(t_span, t_eval)
-    u = grid_values(f, grid).reshape(-1)
-    op = _Operator(grid, HAMILTONIANS[hamiltonian], reconstruction == "eno2")
-    u3 = np.array(u.reshape(op.shape3), dtype=np.float64, order="C", copy=True)  # never the caller's f
-    slopes = op.slopes(u3)
-    op.alpha = slopes.copy()
-    bound = hj_cfl_bound(grid, slopes[: grid.ndim], nu, sch.implicit_diffusion)
-    if dt is None:
-        dt_use = cfl * bound if math.isfinite(bound) else (t_out[-1] - t0)
+    if sch.kind == "exponential" or reconstruction == "spectral":
+        from ._hj_etd import make_etd_stepper as make
     else:
-        dt_use = check_positive("dt", dt)
-        if dt_use > bound * (1.0 + 1e-12):
-            kind = "h/max|∇u| (IMEX)" if sch.implicit_diffusion else "1/(Σ α_k/h_k + 2ν Σ h_k⁻²)"
-            raise CFLError(
-                f"`dt` must be at most the CFL bound {bound:.6g} = {kind} for scheme {scheme!r} on this "
-                f"grid, got {dt_use!r}; pass dt <= {bound:.6g}, leave dt=None, or use an IMEX scheme"
-            )
-    impl = _ImplicitLaplacian(grid) if sch.implicit_diffusion and nu > 0 else None
-    nu_explicit = 0.0 if sch.implicit_diffusion else nu
-    out = np.empty((t_out.size,) + grid.shape)
-    counters = {"steps": 0, "rhs": 0, "solves": 0}
-    status, message = SUCCESS, "success"
-    total = sum(max(1, math.ceil((b - a) / dt_use - 1e-9)) for a, b in zip(np.r_[t0, t_out[:-1]], t_out))
-    bar = _progress(total, progress)
-    t_prev = t0
-    dt_last = dt_use
-    explicit_id = {"euler": 0, "ssprk2": 1, "ssprk3": 2}.get(sch.name)
-    bufs = [np.empty_like(u3) for _ in range(3)]
-    for n_out, t_next in enumerate(t_out):
-        n_steps = max(1, math.ceil((t_next - t_prev) / dt_use - 1e-9))
+        make = _ExplicitRK if sch.kind == "explicit" else _IMEX
+    prob = _HJProblem.build(f, grid, nu, hamiltonian, reconstruction, drift, sch)
+    stepper = make(sch, prob, nu)
+    bound = getattr(stepper, "bound", prob.bound)
+    dt_use = _choose_dt(dt, cfl, bound, t_out[-1] - t0, sch)
+    counts = _steps_per_interval(t0, t_out, dt_use, max_steps, "" if sch.implicit_diffusion else " or an IMEX scheme")
+    bar = _progress(sum(counts), progress)
+    u3, out = prob.u3, np.full((t_out.size,) + grid.shape, np.nan)
+    status, message, n_done, t_prev, h_step = Status.SUCCESS, "", 0, t0, dt_use
+    for n_out, (t_next, n_steps) in enumerate(zip(t_out, counts)):
         h_step = (t_next - t_prev) / n_steps
-        dt_last = h_step
-        done = 0
-        while done < n_steps:
-            chunk = min(FINITE_CHECK_EVERY, n_steps - done)
-            if explicit_id is not None:
-                _explicit_steps(u3, bufs[0], bufs[1], bufs[2], chunk, h_step, explicit_id, *op.nb, op.inv_h,
-                                op.alpha, nu, op.ham, op.eno)
-                counters["rhs"] += chunk * (explicit_id + 1)
-            else:
-                for _ in range(chunk):
-                    u3 = _step(op, impl, sch.name, u3, h_step, nu, nu_explicit, counters)
-            done += chunk
-            counters["steps"] += chunk
+        for start in range(0, n_steps, FINITE_CHECK_EVERY):
+            chunk = min(FINITE_CHECK_EVERY, n_steps - start)
+            u3 = stepper.advance(u3, chunk, h_step)
+            n_done += chunk
             if bar is not None:
                 bar.update(chunk)
             if not np.all(np.isfinite(u3)):
-                status = NONFINITE
-                message = (f"the solution went non-finite by step {counters['steps']} "
-                           f"(t <= {t_prev + done * h_step:.6g}); reduce dt or check f")
+                status = Status.NONFINITE
+                message = (f"the solution went non-finite between steps {n_done - chunk} and {n_done} "
+                           f"(t <= {t_prev + (start + chunk) * h_step:.6g}); the outputs before t = {t_prev:.6g} "
+                           f"are returned, later ones are NaN; reduce dt or cfl, or check f")
                 break
-        out[n_out] = u3.reshape(grid.shape)
-        if status != SUCCESS:
-            out[n_out + 1:] = np.nan
+        if status is not Status.SUCCESS:
             break
+        out[n_out] = u3.reshape(grid.shape)
         t_prev = t_next
     if bar is not None:
         bar.close()
-    return HJResult(t=t_out, u=out, dt=dt_last, cfl_bound=bound, scheme=scheme, hamiltonian=hamiltonian,
-                    reconstruction=reconstruction, status=status, message=message,
-                    n_steps=counters["steps"], n_rhs_evals=counters["rhs"], n_solves=counters["solves"])
+    kernel = stepper.kernel_name
+    if status is Status.SUCCESS:
+        message = (f"integrated {n_done} steps of dt = {h_step:.4g} to t = {t_out[-1]:g} "
+                   f"({scheme}, {reconstruction}, {hamiltonian}; kernel {kernel})")
+    return HJResult(t=t_out, u=out, dt=h_step, cfl_bound=bound, scheme=scheme, hamiltonian=hamiltonian,
+                    reconstruction=reconstruction, status=status, message=message, n_steps=n_done,
+                    n_rhs_evals=n_done * stepper.rhs_per_step, n_solves=n_done * stepper.solves_per_step,
+                    kernel=kernel)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -649,46 +743,3 @@ def _progress(total: int, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="solve_hj", unit="step")
-
-
-def _step(op: _Operator, impl: _ImplicitLaplacian | None, name: str, u: np.ndarray, dt: float, nu: float,
-          nu_ex: float, counters: dict[str, int]) -> np.ndarray:
-    """One time step of scheme ``name`` (explicit stages fused in the kernel)."""
-    if name == "euler":
-        counters["rhs"] += 1
-        return op.stage(u, u, 0.0, 1.0, dt, nu_ex)
-    if name == "ssprk2":
-        u1 = op.stage(u, u, 0.0, 1.0, dt, nu_ex)
-        counters["rhs"] += 2
-        return op.stage(u1, u, 0.5, 0.5, 0.5 * dt, nu_ex)
-    if name == "ssprk3":
-        u1 = op.stage(u, u, 0.0, 1.0, dt, nu_ex)
-        u2 = op.stage(u1, u, 0.75, 0.25, 0.25 * dt, nu_ex)
-        counters["rhs"] += 3
-        return op.stage(u2, u, 1.0 / 3.0, 2.0 / 3.0, 2.0 * dt / 3.0, nu_ex)
-    shape = u.shape
-    gshape = op.grid.shape
-    if name == "imex_euler":
-        r = op.stage(u, u, 0.0, 1.0, dt, 0.0)
-        counters["rhs"] += 1
-        if impl is None:
-            return r
-        counters["solves"] += 1
-        return np.ascontiguousarray(impl.solve(r.reshape(gshape), dt * nu).reshape(shape))
-    # imex_ars222 (stiffly accurate; the implicit stage weights are γ, 1 − γ, γ)
-    g, dl = _ARS_G, _ARS_D
-    e1 = op.stage(u, u, 0.0, 0.0, 1.0, 0.0)
-    r2 = np.multiply(e1, g * dt)
-    r2 += u  # = u + g·dt·e1
-    u2 = r2 if impl is None else np.ascontiguousarray(impl.solve(r2.reshape(gshape), g * dt * nu).reshape(shape))
-    e2 = op.stage(u2, u2, 0.0, 0.0, 1.0, 0.0)
-    # r3 = u + dt (δ e1 + (1 − δ) e2) + (1 − γ) dt ν Δ_h U2, with ν Δ_h U2 = (U2 − r2)/(γ dt) exact
-    # from the implicit stage; fused, same operations and order as the array expression
-    r3 = np.empty_like(u)
-    _ars_combine(u.reshape(-1), e1.reshape(-1), e2.reshape(-1), u2.reshape(-1), r2.reshape(-1), g, dl, dt,
-                 r3.reshape(-1))
-    counters["rhs"] += 2
-    if impl is None:
-        return r3
-    counters["solves"] += 2
-    return np.ascontiguousarray(impl.solve(r3.reshape(gshape), g * dt * nu).reshape(shape))

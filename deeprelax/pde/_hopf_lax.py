@@ -7,10 +7,21 @@ envelope of the parabolas y ↦ f_j + (x − y_j)²/(2t), found in O(n) (Felzens
 Huttenlocher's distance-transform algorithm). The minimiser y*(x) is the proximal
 point prox_{tf}(x).
 
+This module holds the generic kernels (the envelope pass over lines gathered from any
+axis, and the composition of the per-axis argmins on the padded 3-D grid) and their
+numpy twins; speed-only variants are registered in :mod:`deeprelax.pde._hopf_lax_accel`
+and chosen by :data:`HOPF_LAX_ACCELERATORS` (properties ``ndim`` and ``contiguous``, the
+latter true when the pass runs along the last, contiguous axis).
+
 Kernel symbols: ``a`` float64[pre, n, post] (lines along the middle axis), ``out``
 the envelope values, ``arg`` int32 the minimising index, ``h`` the spacing, ``t``
 the time, ``periodic`` whether the line wraps (its parabolas are then repeated one
 period to either side).
+
+Indices: every index a kernel reads from data (``v[k]``, the argmins) is produced by the
+envelope itself, which keeps 0 ≤ k < m and stores only parabola indices q < m — also when
+an intersection overflows to ±inf (t near the largest float, |Δf| near 1e308), which
+the loop treats as "parabola q lies below (−inf) or never below (+inf) the kept ones".
 """
 
 from __future__ import annotations
@@ -20,32 +31,62 @@ from typing import Any
 
 import numpy as np
 
-from .._core import check_positive, jit, prange
+from .._core import Status, check_positive, jit, prange
+from ._accel import Registry
 from ._grid import Grid, grid_values
 
-__all__ = ["HopfLaxResult", "hopf_lax"]
+__all__ = ["HopfLaxResult", "hopf_lax", "HOPF_LAX_ACCELERATORS", "hopf_lax_axis"]
+
+#: Speed-only variants, populated by :mod:`deeprelax.pde._hopf_lax_accel`.
+HOPF_LAX_ACCELERATORS = Registry("hopf_lax", ("ndim", "contiguous"))
+#: Lines per work item of the threaded kernel (buffers are allocated once per item).
+LINES_PER_CHUNK = 32
+
+
+@jit(inline="always")
+def _intersection(fq, fp, yq, yp, c):
+    # abscissa where the parabolas f_q + c(x − y_q)² and f_p + c(x − y_p)² cross, written to
+    # avoid cancellation in y_q² − y_p²; y_q > y_p. When 2c(y_q − y_p) underflows to 0 (t near
+    # the largest float) only the values decide: q below (−inf), equal (midpoint), above (+inf).
+    den = 2.0 * c * (yq - yp)
+    num = fq - fp
+    if den == 0.0:
+        if num == 0.0:
+            return 0.5 * (yq + yp)
+        return -np.inf if num < 0.0 else np.inf
+    return num / den + 0.5 * (yq + yp)
 
 
 @jit
 def _envelope_line(f, pos, xq, c, out, arg, v, z):
-    """min_j f[j] + c (xq[i] − pos[j])² for sorted pos and xq (lower envelope of parabolas)."""
+    """min_j f[j] + c (xq[i] − pos[j])² for sorted pos and xq (lower envelope of parabolas).
+
+    ``v[0..k]`` are the parabolas of the envelope, ``z[k]`` where parabola v[k] starts.
+    """
     m = f.shape[0]
     k = 0
     v[0] = 0
     z[0] = -np.inf
     z[1] = np.inf
     for q in range(1, m):
-        # intersection of parabolas q and v[k]; written to avoid cancellation in q² − p²
-        s = (f[q] - f[v[k]]) / (2.0 * c * (pos[q] - pos[v[k]])) + 0.5 * (pos[q] + pos[v[k]])
-        while s <= z[k]:  # z[0] = −inf stops the loop at k = 0
+        while True:
+            s = _intersection(f[q], f[v[k]], pos[q], pos[v[k]], c)
+            if s > z[k]:
+                break
+            if k == 0:
+                # q lies below every kept parabola (s = −inf: the crossing overflowed): it
+                # replaces the whole envelope so far; never step below index 0
+                k = -1
+                s = -np.inf
+                break
             k -= 1
-            s = (f[q] - f[v[k]]) / (2.0 * c * (pos[q] - pos[v[k]])) + 0.5 * (pos[q] + pos[v[k]])
         k += 1
         v[k] = q
         z[k] = s
         z[k + 1] = np.inf
     k = 0
     for i in range(xq.shape[0]):
+        # z[k_last + 1] = +inf stops this loop inside the envelope (xq is finite)
         while z[k + 1] < xq[i]:
             k += 1
         j = v[k]
@@ -54,12 +95,23 @@ def _envelope_line(f, pos, xq, c, out, arg, v, z):
         arg[i] = j
 
 
-#: Lines per work item of the threaded kernel (buffers are allocated once per item).
-LINES_PER_CHUNK = 32
+@jit(inline="always")
+def _line_setup(n, h, periodic, reps, pos, xq):
+    # query points x_i = i·h and the parabolas' anchors (one period either side when periodic)
+    for i in range(n):
+        xq[i] = i * h
+    for r in range(reps):
+        shift = (r - 1) * n if periodic else 0
+        for j in range(n):
+            pos[r * n + j] = (j + shift) * h
 
 
 @jit(parallel=True)
 def _hopf_lax_lines(a, out, arg, h, t, periodic):
+    """The envelope pass along axis 1 of a[pre, n, post] (the generic kernel: any layout).
+
+    Lines are gathered j-outer so that neighbouring lines (adjacent q) come from one cache line.
+    """
     pre, n, post = a.shape
     c = 1.0 / (2.0 * t)
     reps = 3 if periodic else 1
@@ -74,12 +126,7 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
         xq = np.empty(n)
         v = np.empty(m, dtype=np.int64)
         z = np.empty(m + 1)
-        for i in range(n):
-            xq[i] = i * h
-        for r in range(reps):
-            shift = (r - 1) * n if periodic else 0
-            for j in range(n):
-                pos[r * n + j] = (j + shift) * h
+        _line_setup(n, h, periodic, reps, pos, xq)
         first = ch * LINES_PER_CHUNK
         nl = min(n_lines, first + LINES_PER_CHUNK) - first
         # the lines' (pre, post) indices, once per chunk (no integer division per element)
@@ -88,19 +135,6 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
         for ll in range(nl):
             lp[ll] = (first + ll) // post
             lq[ll] = (first + ll) % post
-        if post == 1:
-            # contiguous lines: straight row copies in and out
-            for ll in range(nl):
-                src = a[lp[ll], :, 0]
-                for r in range(reps):
-                    fb[ll, r * n:(r + 1) * n] = src
-                g = arg[lp[ll], :, 0]
-                _envelope_line(fb[ll], pos, xq, c, out[lp[ll], :, 0], g, v, z)
-                if periodic:
-                    for i in range(n):
-                        g[i] = g[i] % n
-            continue
-        # gather j-outer so that neighbouring lines (adjacent q) are read from one cache line
         for j in range(n):
             for ll in range(nl):
                 val = a[lp[ll], j, lq[ll]]
@@ -111,12 +145,13 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
         for i in range(n):
             for ll in range(nl):
                 out[lp[ll], i, lq[ll]] = ob[ll, i]
+                # an argmin among the periodic images is the cell it images
                 arg[lp[ll], i, lq[ll]] = gb[ll, i] % n if periodic else gb[ll, i]
 
 
 @jit(parallel=True)
 def _compose(a0, a1, a2, x0, x1, x2, d, per, lengths, t, idx, prox, grad):
-    """The proximal index, point and gradient from the per-axis argmins, in one pass.
+    """The proximal index, point and gradient from the per-axis argmins, in one pass (generic, d ≤ 3).
 
     On the padded 3-D grid (n0, n1, n2): y*_2 = A_2[i, j, k], y*_1 = A_1[i, j, y*_2],
     y*_0 = A_0[i, y*_1, y*_2] (axes beyond d have length 1 and index 0); prox_k = x_k[y*_k],
@@ -155,31 +190,6 @@ def _compose(a0, a1, a2, x0, x1, x2, d, per, lengths, t, idx, prox, grad):
                     grad[i, j, k, 2] = disp / t
 
 
-@jit(parallel=True)
-def _compose2(a0, a1, x0, x1, per, lengths, t, idx, prox, grad):
-    """2-D twin of :func:`_compose` on a0, a1 [n0, n1] and outputs [n0, n1, 2] (contiguous inner loop)."""
-    n0, n1 = a0.shape
-    for i in prange(n0):
-        xi = x0[i]
-        for j in range(n1):
-            y1 = a1[i, j]
-            y0 = a0[i, y1]
-            p = x0[y0]
-            disp = xi - p
-            if per[0]:
-                disp -= lengths[0] * np.rint(disp / lengths[0])
-            idx[i, j, 0] = y0
-            prox[i, j, 0] = p
-            grad[i, j, 0] = disp / t
-            p = x1[y1]
-            disp = x1[j] - p
-            if per[1]:
-                disp -= lengths[1] * np.rint(disp / lengths[1])
-            idx[i, j, 1] = y1
-            prox[i, j, 1] = p
-            grad[i, j, 1] = disp / t
-
-
 def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
     """O(n²) numpy twin of one line of :func:`_hopf_lax_lines` (test oracle)."""
     n = f.size
@@ -192,6 +202,42 @@ def _hopf_lax_numpy_line(f: np.ndarray, h: float, t: float, periodic: bool) -> t
     return cost[i, k], k
 
 
+def _compose_args(grid: Grid) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Cell-centre coordinates per axis (padded to 3), periodic flags and box lengths."""
+    d = grid.ndim
+    ax3 = [np.asarray(grid.axes[k], dtype=np.float64) for k in range(d)] + [np.zeros(1)] * (3 - d)
+    per = np.array([bool(grid.periodic[k]) for k in range(d)] + [False] * (3 - d))
+    lengths = np.array([float(grid.lengths[k]) for k in range(d)] + [1.0] * (3 - d))
+    return ax3, per, lengths
+
+
+def _compose_generic(args: list[np.ndarray], grid: Grid, t: float, idx: np.ndarray, prox: np.ndarray,
+                     grad: np.ndarray) -> None:
+    """The ``compose`` role: :func:`_compose` on the padded 3-D view of the argmins and outputs."""
+    d = grid.ndim
+    shape3 = tuple(grid.shape) + (1,) * (3 - d)
+    a3 = [a.reshape(shape3) for a in args] + [np.zeros(shape3, dtype=np.int32)] * (3 - d)
+    ax3, per, lengths = _compose_args(grid)
+    _compose(*a3, *ax3, d, per, lengths, t, idx.reshape(shape3 + (d,)), prox.reshape(shape3 + (d,)),
+             grad.reshape(shape3 + (d,)))
+
+
+def _compose_numpy(args: list[np.ndarray], grid: Grid, t: float) -> tuple[np.ndarray, ...]:
+    """Numpy twin of :func:`_compose` (test oracle): y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d−1}], k = d−1..0."""
+    d = grid.ndim
+    cells = np.indices(grid.shape)
+    ys: list[np.ndarray] = [np.empty(0)] * d
+    for k in range(d - 1, -1, -1):
+        ys[k] = args[k][tuple(cells[:k + 1]) + tuple(ys[k + 1:])]
+    idx = np.stack(ys, axis=-1).astype(np.int64)
+    prox = np.stack([grid.axes[k][ys[k]] for k in range(d)], axis=-1)
+    disp = np.stack(grid.coords, axis=-1) - prox
+    for k in range(d):
+        if grid.periodic[k]:
+            disp[..., k] -= grid.lengths[k] * np.rint(disp[..., k] / grid.lengths[k])
+    return idx, prox, disp / t
+
+
 def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool,
                   inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """One separable pass: min over the index along ``axis``; returns values and argmin indices.
@@ -202,7 +248,9 @@ def hopf_lax_axis(a: np.ndarray, axis: int, h: float, t: float, periodic: bool,
     a3 = np.ascontiguousarray(a.reshape(int(np.prod(a.shape[:axis])), a.shape[axis], -1))
     out = a3 if inplace and a3.dtype == np.float64 else np.empty_like(a3)
     arg = np.empty(a3.shape, dtype=np.int32)  # indices along one axis (< 2³¹)
-    _hopf_lax_lines(a3, out, arg, float(h), float(t), bool(periodic))
+    props = {"ndim": a.ndim, "contiguous": a3.shape[2] == 1}
+    lines = HOPF_LAX_ACCELERATORS.kernel("lines", props, _hopf_lax_lines)
+    lines(a3, out, arg, float(h), float(t), bool(periodic))
     return out.reshape(a.shape), arg.reshape(a.shape)
 
 
@@ -222,12 +270,14 @@ class HopfLaxResult:
         ∇u = (x − y*)/t (exact where u is differentiable).
     t : float
         The time.
-    status : int
-        0 on success.
+    status : Status
+        ``SUCCESS`` (the envelope is exact; there is no failure mode).
     message : str
         Human-readable outcome.
     n_passes : int
         Number of separable axis passes (= d).
+    kernel : str
+        The composition kernel that ran: ``"generic"`` or the accelerator's name.
     """
 
     u: np.ndarray
@@ -235,9 +285,15 @@ class HopfLaxResult:
     prox_index: np.ndarray
     grad: np.ndarray
     t: float
-    status: int = 0
+    status: Status = Status.SUCCESS
     message: str = "exact lower envelope"
     n_passes: int = 0
+    kernel: str = "generic"
+
+    @property
+    def success(self) -> bool:
+        """``status == Status.SUCCESS``."""
+        return self.status.ok
 
 
 def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
@@ -285,14 +341,23 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
 
     Examples
     --------
+    f = |x|: u = |x| − t/2 for |x| ≥ t, exactly on the grid (the minimiser x − t·sign x is a
+    cell centre here), and x²/2t near 0, where the minimiser y = 0 lies between two cell
+    centres, so the grid value carries an O(h) error:
+
     >>> import numpy as np
     >>> from deeprelax.pde import Grid, hopf_lax
     >>> g = Grid((-2.0, 2.0), 400)
-    >>> r = hopf_lax(np.abs(g.axes[0]), g, t=0.5)
-    >>> round(float(r.u[200]), 4)  # the Huber function x²/2t near 0
-    0.01
+    >>> x = g.axes[0]
+    >>> r = hopf_lax(np.abs(x), g, t=0.5)
+    >>> bool(np.allclose(r.u[np.abs(x) >= 0.5], np.abs(x[np.abs(x) >= 0.5]) - 0.25))
+    True
+    >>> round(float(x[200]), 6), round(float(r.u[200]), 6)  # exact: 0.005²/(2·0.5) = 2.5e-05
+    (0.005, 0.005)
+    >>> round(float(np.abs(r.u - np.where(np.abs(x) >= 0.5, np.abs(x) - 0.25, x**2)).max()), 6)  # ≈ h/2
+    0.004975
     """
-    t = check_positive("t", t)
+    t = check_positive("t", t, "the Hopf–Lax time (proximal step) t is > 0")
     fv = grid_values(f, grid)
     d = grid.ndim
     vals = fv
@@ -303,17 +368,12 @@ def hopf_lax(f: Any, grid: Grid, t: float) -> HopfLaxResult:
         args.append(ak)
     # compose the per-axis argmins backwards, y*_k = A_k[x_0..x_k, y*_{k+1}..y*_{d−1}], and
     # form prox and ∇u = (x − y*)/t in one compiled pass
-    shape3 = tuple(grid.shape) + (1,) * (3 - d)
-    a3 = [a.reshape(shape3) for a in args] + [np.zeros(shape3, dtype=np.int32)] * (3 - d)
-    ax3 = [np.asarray(grid.axes[k], dtype=np.float64) for k in range(d)] + [np.zeros(1)] * (3 - d)
-    per = np.array([bool(grid.periodic[k]) for k in range(d)] + [False] * (3 - d))
-    lengths = np.array([float(grid.lengths[k]) for k in range(d)] + [1.0] * (3 - d))
     prox_index = np.empty(tuple(grid.shape) + (d,), dtype=np.int64)
     prox = np.empty(tuple(grid.shape) + (d,))
-    disp = np.empty(tuple(grid.shape) + (d,))
-    if d == 2:
-        _compose2(args[0], args[1], ax3[0], ax3[1], per, lengths, float(t), prox_index, prox, disp)
-    else:
-        _compose(*a3, *ax3, d, per, lengths, float(t), prox_index.reshape(shape3 + (d,)),
-                 prox.reshape(shape3 + (d,)), disp.reshape(shape3 + (d,)))
-    return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=disp, t=t, n_passes=d)
+    grad = np.empty(tuple(grid.shape) + (d,))
+    acc = HOPF_LAX_ACCELERATORS.select("compose", {"ndim": d, "contiguous": True})
+    compose = _compose_generic if acc is None else acc.kernels["compose"]
+    compose(args, grid, float(t), prox_index, prox, grad)
+    msg = f"exact lower envelope over the grid's {grid.size} cell centres ({d} separable passes)"
+    return HopfLaxResult(u=vals, prox=prox, prox_index=prox_index, grad=grad, t=t, message=msg, n_passes=d,
+                         kernel="generic" if acc is None else acc.name)

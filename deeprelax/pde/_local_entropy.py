@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import check_positive
+from .._core import Status, check_positive
 from ._cole_hopf import cole_hopf
 from ._grid import Grid
 
@@ -33,8 +33,8 @@ class LocalEntropyResult:
         (d/2β) log(2π/(βγ)).
     gamma, beta, t : float
         Scope γ, inverse temperature β, and t = 1/γ.
-    status : int
-        0 on success.
+    status : Status
+        That of the underlying :func:`cole_hopf` (``SUCCESS``).
     message : str
         Outcome.
     """
@@ -47,8 +47,13 @@ class LocalEntropyResult:
     gamma: float
     beta: float
     t: float
-    status: int = 0
+    status: Status = Status.SUCCESS
     message: str = "success"
+
+    @property
+    def success(self) -> bool:
+        """``status == Status.SUCCESS``."""
+        return self.status.ok
 
 
 def local_entropy_constant(dim: int, gamma: float, beta: float = 1.0) -> float:
@@ -101,8 +106,8 @@ def local_entropy(f: Any, grid: Grid, gamma: float, beta: float = 1.0) -> LocalE
     >>> bool(np.allclose(r.grad[300:500, 0], -g.axes[0][300:500] / 2))
     True
     """
-    gamma = check_positive("gamma", gamma)
-    beta = check_positive("beta", beta)
+    gamma = check_positive("gamma", gamma, "the scope gamma of Entropy-SGD is > 0 (t = 1/gamma)")
+    beta = check_positive("beta", beta, "the inverse temperature beta is > 0")
     t = 1.0 / gamma
     ch = cole_hopf(f, grid, t, beta, gradient=True)
     const = local_entropy_constant(grid.ndim, gamma, beta)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy.stats import chi2
 
 from deeprelax import landscapes, sde, theory
-from deeprelax._core import NotPSDError, ParameterError, ShapeError
+from deeprelax._core import NotPSDError, ParameterError, ShapeError, Status
 from deeprelax.pde import Grid, fp_operator, solve_fp, stationary_fp
 from deeprelax.pde._fokker_planck import bernoulli, force_split
 from deeprelax.theory import example19_angular_momentum, example19_current, example19_density
@@ -119,7 +119,7 @@ def test_free_energy_decreases_theorem5():
     s = sde.langevin(landscapes.example19(1.5), beta=1.0)
     p0 = np.exp(-((g.coords[0] - 1.5) ** 2 + (g.coords[1] + 1.0) ** 2) / 0.1)
     r = solve_fp(s, p0, g, 4.0, t_eval=np.linspace(0.1, 4.0, 20))
-    assert r.monotone and r.status == 0
+    assert r.monotone and r.status is Status.SUCCESS and r.success
     assert np.all(np.diff(r.free_energy) < 0)
     assert r.free_energy[-1] < 1e-3 * r.free_energy[0]
     # F = E[Φ] − β⁻¹H
@@ -166,6 +166,33 @@ def test_bad_input():
         solve_fp(s, -np.ones(g.shape), g, 1.0)
     with pytest.raises(ShapeError, match="grid's shape"):
         solve_fp(s, np.ones(5), g, 1.0)
+
+
+def test_sde_must_be_a_spec_and_beta_is_never_defaulted():
+    g = Grid([(-2.0, 2.0)] * 2, 10)
+    f = landscapes.double_well(2)
+    for bad in (f, None, "langevin"):
+        with pytest.raises(ParameterError, match="`sde` must be a deeprelax.sde.SDE"):
+            stationary_fp(bad, g)
+    no_beta = _NotPSD()
+    no_beta.beta = None
+    no_beta.diffusion_tensor = lambda x: np.broadcast_to(np.eye(2), np.shape(x)[:-1] + (2, 2)).copy()
+    # an SDE without β: Φ = −β⁻¹ log ρ is undefined, so it is refused rather than taken at β = 1
+    with pytest.raises(ParameterError, match="`beta` must be given"):
+        stationary_fp(no_beta, g)
+    r = stationary_fp(no_beta, g, beta=2.0)
+    assert r.beta == 2.0 and r.success
+    # negative control: with β given the potential is −log(ρ)/β, not −log ρ
+    np.testing.assert_allclose(r.phi, -np.log(r.rho / r.rho.max()) / 2.0, atol=1e-12)
+
+
+def test_unbounded_transient_is_refused_with_the_step_count():
+    g = Grid([(-2.0, 2.0)] * 2, 8)
+    s = sde.langevin(landscapes.double_well(2))
+    with pytest.raises(ParameterError, match=r"1e\+09 steps .*max_steps"):
+        solve_fp(s, np.ones(g.shape), g, 1.0, dt=1e-9)
+    r = solve_fp(s, np.ones(g.shape), g, 0.1, dt=0.01, max_steps=10, t_eval=[0.1])
+    assert r.n_steps == 10 and r.success
 
 
 class _NotPSD:

@@ -55,7 +55,7 @@ def test_evaluate_landscape_and_callable():
     [
         ({"bounds": (1.0, 0.0), "shape": 8}, ParameterError, "lo < hi"),
         ({"bounds": [(0, 1)] * 4, "shape": 8}, ShapeError, "1 to 3 pairs"),
-        ({"bounds": (0.0, 1.0), "shape": 1}, ShapeError, "integer"),
+        ({"bounds": (0.0, 1.0), "shape": 1}, ParameterError, "integer >= 2"),
         ({"bounds": [(0, 1)] * 2, "shape": (4, 4, 4)}, ShapeError, r"2 integer\(s\)"),
         ({"bounds": (0.0, np.inf), "shape": 8}, NonFiniteError, "bounds"),
     ],

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from deeprelax._core import CFLError, ParameterError, ShapeError
+from deeprelax._core import CFLError, ParameterError, SchemeError, ShapeError, Status
 from deeprelax.pde import Grid, cole_hopf, hopf_lax, solve_hj
-from deeprelax.pde._hj import _Operator, hj_rhs_numpy
+from deeprelax.pde._hj import _hj_stage, hj_kernel, hj_rhs_numpy
 
 
 def _periodic_f(n):
@@ -14,17 +14,22 @@ def _periodic_f(n):
     return g, np.sin(x) + 0.5 * np.cos(2 * x)
 
 
+@pytest.mark.parametrize("drift", [False, True], ids=["no-drift", "drift"])
 @pytest.mark.parametrize("ham", ["godunov", "lax_friedrichs"])
 @pytest.mark.parametrize("rec", ["upwind1", "eno2"])
 @pytest.mark.parametrize("periodic", [False, True], ids=["neumann", "periodic"])
-def test_compiled_rhs_matches_numpy_twin(ham, rec, periodic, rng):
+def test_compiled_rhs_matches_numpy_twin(ham, rec, periodic, drift, rng):
     g = Grid([(-1.0, 1.0), (0.0, 2.0)], (13, 9), periodic=periodic)
     u = rng.normal(size=g.shape)
-    op = _Operator(g, {"godunov": 0, "lax_friedrichs": 1}[ham], rec == "eno2")
-    op.alpha = np.array([1.3, 0.7, 0.0])
-    u3 = u.reshape(op.shape3).copy()
-    e = op.stage(u3, u3, 0.0, 0.0, 1.0, 0.2).reshape(g.shape)
-    np.testing.assert_allclose(e, hj_rhs_numpy(u, g, 0.2, ham, rec, alpha=[1.3, 0.7]), atol=1e-12)
+    b = rng.normal(size=g.shape + (2,)) if drift else None
+    op = hj_kernel(g, ham, rec, 0.2, alpha=[1.3, 0.7], drift=b)
+    u3 = u.reshape(g.shape + (1,)).copy()
+    e = np.empty_like(u3)
+    _hj_stage(u3, u3, e, 0.0, 0.0, 1.0, op)
+    ref = hj_rhs_numpy(u, g, 0.2, ham, rec, alpha=[1.3, 0.7], drift=b)
+    np.testing.assert_allclose(e.reshape(g.shape), ref, atol=1e-12)
+    if drift:  # negative control: the drift term is there (the twin without it disagrees)
+        assert np.abs(ref - hj_rhs_numpy(u, g, 0.2, ham, rec, alpha=[1.3, 0.7])).max() > 0.1
 
 
 @pytest.mark.parametrize(
@@ -39,7 +44,7 @@ def test_viscous_order_against_cole_hopf(scheme, rec, order):
         g, f = _periodic_f(n)
         ref = cole_hopf(f, g, T, beta, gradient=False).u
         r = solve_hj(f, g, T, 1 / (2 * beta), scheme=scheme, reconstruction=rec)
-        assert r.status == 0
+        assert r.status is Status.SUCCESS and r.success
         errs.append(np.abs(r.u[-1] - ref).max())
     slopes = np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
     assert np.all(np.abs(slopes - order) < 0.2), slopes
@@ -111,8 +116,14 @@ def test_cfl_violation_names_the_bound():
         ({"t_span": (1.0, 0.5)}, ParameterError, "T > t0"),
         ({"t_span": 0.0}, ParameterError, "T > t0"),
         ({"cfl": 1.5}, ParameterError, "fraction"),
+        ({"t_span": 1e7}, ParameterError, r"`t_span` must be a run of at most max_steps = 1000000 .* got '[0-9.e+]+"),
+        ({"dt": 1e-13}, ParameterError, r"1e\+12 steps of dt = 1e-13"),
+        ({"max_steps": 10, "t_span": 1.0}, ParameterError, r"max_steps = 10 "),
+        ({"drift": np.ones(3)}, ShapeError, r"`drift` must be a vector field of shape"),
+        ({"reconstruction": "spectral"}, SchemeError, r"go together"),
     ],
-    ids=["neg-viscosity", "scheme", "hamiltonian", "t-decreasing", "t-zero", "cfl"],
+    ids=["neg-viscosity", "scheme", "hamiltonian", "t-decreasing", "t-zero", "cfl", "huge-t", "tiny-dt",
+         "max-steps", "drift-shape", "spectral-needs-etdrk4"],
 )
 def test_bad_input(kwargs, err, match):
     g, f = _periodic_f(16)
@@ -125,3 +136,14 @@ def test_shape_mismatch():
     g, f = _periodic_f(16)
     with pytest.raises(ShapeError, match=r"grid's shape \(16,\)"):
         solve_hj(f[:-1], g, 0.1, 0.1)
+
+
+def test_nonfinite_run_reports_where():
+    # slopes of 1e200 overflow ½|∇u|² in the first stage (the step count stays small: T ≈ 100 dt)
+    g, f = _periodic_f(32)
+    r = solve_hj(1e200 * f, g, 1e-200, 0.0)
+    assert r.status is Status.NONFINITE and not r.success
+    assert "non-finite between steps 0 and" in r.message
+    assert np.all(np.isnan(r.u[-1]))
+    ok = solve_hj(f, g, 0.1, 0.0)  # negative control: the same call on sane data succeeds
+    assert ok.success and np.all(np.isfinite(ok.u))
