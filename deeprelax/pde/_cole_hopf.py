@@ -115,7 +115,16 @@ def _log_kernel(n: int, h: float, sigma2: float, periodic: bool) -> np.ndarray:
     log_g0 = math.log(h) - 0.5 * math.log(2 * math.pi * sigma2)
     if not periodic:
         return log_g0 - (k * h) ** 2 / (2 * sigma2)
-    n_img = 2 + int(math.ceil(FFT_TRUNCATION * math.sqrt(sigma2) / (n * h)))
+    period = n * h
+    if math.sqrt(sigma2) > period:
+        # wide kernel: the image sum converges slowly, its Poisson dual fast,
+        # Σ_m G(x + mL) = L⁻¹(1 + 2 Σ_{q≥1} e^{−2π²q²σ²/L²} cos(2πqx/L)); e^{−2π²q²} ≤ 3e-9 for q ≥ 1
+        # (σ > L), so q ≤ 3 is exact to round-off
+        q = np.arange(1, 4, dtype=np.float64)[:, None]
+        s = 1.0 + 2.0 * np.sum(np.exp(-2 * np.pi**2 * q**2 * sigma2 / period**2)
+                               * np.cos(2 * np.pi * q * k[None, :] / n), axis=0)
+        return math.log(h / period) + np.log(s)
+    n_img = 2 + int(math.ceil(FFT_TRUNCATION * math.sqrt(sigma2) / period))
     m = np.arange(-n_img, n_img + 1, dtype=np.float64)
     z = log_g0 - ((k[:, None] + m[None, :] * n) * h) ** 2 / (2 * sigma2)
     zmax = z.max(axis=1, keepdims=True)

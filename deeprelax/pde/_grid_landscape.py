@@ -78,6 +78,10 @@ def grid_landscape(values: Any, grid: Grid, name: str = "grid_landscape") -> Lan
     """
     from ..landscapes import Landscape
 
+    if not isinstance(grid, Grid):
+        raise bad_parameter("grid", "a deeprelax.pde.Grid", type(grid).__name__, "build one with Grid(bounds, shape)")
+    if not isinstance(name, str):
+        raise bad_parameter("name", "a string", name)
     if grid.ndim != 1:
         raise bad_parameter("grid", "a 1-D grid", f"a {grid.ndim}-D grid", cls=ShapeError)
     v = grid.check_values("values", values)

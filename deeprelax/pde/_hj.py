@@ -564,7 +564,8 @@ def _time_points(t_span: Any, t_eval: Any) -> tuple[float, np.ndarray]:
     return t0, te
 
 
-def _steps_per_interval(t0: float, t_out: np.ndarray, dt: float, max_steps: int, who: str) -> list[int]:
+def _steps_per_interval(t0: float, t_out: np.ndarray, dt: float, max_steps: int, who: str,
+                        why: str = "") -> list[int]:
     """Steps per output interval (dt shortened to divide each); refuse a run above ``max_steps``."""
     edges = np.r_[t0, t_out]
     ratios = [(b - a) / dt for a, b in zip(edges[:-1], edges[1:])]
@@ -572,8 +573,9 @@ def _steps_per_interval(t0: float, t_out: np.ndarray, dt: float, max_steps: int,
     counts = [max(1, math.ceil(q - 1e-9)) if q < 1e18 else math.inf for q in ratios]
     total = sum(counts)
     if total > max_steps:
+        count = f"{total:.3g}" if math.isfinite(total) else "more than 1e18"
         raise bad_parameter("t_span", f"a run of at most max_steps = {max_steps} time steps",
-                            f"{total:.3g} steps of dt = {dt:.3g} over ({t0:g}, {t_out[-1]:g})",
+                            f"{count} steps of dt = {dt:.3g}{why} over ({t0:g}, {t_out[-1]:g})",
                             f"shorten `t_span`, pass a larger `dt`{who}, or raise `max_steps`")
     return [int(c) for c in counts]
 
@@ -703,7 +705,10 @@ def solve_hj(
     stepper = make(sch, prob, nu)
     bound = getattr(stepper, "bound", prob.bound)
     dt_use = _choose_dt(dt, cfl, bound, t_out[-1] - t0, sch)
-    counts = _steps_per_interval(t0, t_out, dt_use, max_steps, "" if sch.implicit_diffusion else " or an IMEX scheme")
+    why = (" (the `dt` passed)" if dt is not None else
+           f" (`cfl` = {cfl:g} × the stability bound at `viscosity` = {nu:g}, slopes α = {np.round(prob.op.alpha, 3)})")
+    counts = _steps_per_interval(t0, t_out, dt_use, max_steps, "" if sch.implicit_diffusion else " or an IMEX scheme",
+                                 why)
     bar = _progress(sum(counts), progress)
     u3, out = prob.u3, np.full((t_out.size,) + grid.shape, np.nan)
     status, message, n_done, t_prev, h_step = Status.SUCCESS, "", 0, t0, dt_use

@@ -25,7 +25,16 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
-from .._core import ParameterError, check_positive
+from .._core import (
+    NonFiniteError,
+    ParameterError,
+    ShapeError,
+    as_float_array,
+    bad_parameter,
+    check_float,
+    check_int,
+    check_positive,
+)
 from ._cole_hopf import _log_kernel, cole_hopf
 from ._grid import Grid, grid_values
 from ._hopf_lax import hopf_lax
@@ -42,6 +51,12 @@ __all__ = [
     "relaxation_checks",
     "gauss_smooth",
 ]
+
+def _check_grid(grid: Any) -> Grid:
+    if not isinstance(grid, Grid):
+        raise bad_parameter("grid", "a deeprelax.pde.Grid", type(grid).__name__, "build one with Grid(bounds, shape)")
+    return grid
+
 
 #: Reference of the Deep Relaxation regularity statements.
 REFERENCE = "Chaudhari, Oberman, Osher, Soatto & Carlier 2018 (arXiv:1704.04932), §3"
@@ -103,7 +118,10 @@ def semiconcavity(u: Any, grid: Grid, t: float, margin: int = 1) -> RegularityCh
 
     ``margin`` cells next to a reflecting edge are left out (one-sided stencils there).
     """
+    _check_grid(grid)
     t = check_positive("t", t)
+    margin = check_int("margin", margin, low=0, high=max(0, min(grid.shape) // 2 - 1),
+                       fix="pass a margin that leaves interior cells on every reflecting axis")
     hess = grid.hessian(grid.check_values("u", u))[_interior(grid, margin)]
     lam = float(np.max(np.linalg.eigvalsh(hess)))
     tol = ROUNDING * max(1.0, float(np.max(np.abs(u)))) / min(grid.spacing) ** 2
@@ -124,6 +142,7 @@ def _lip(v: np.ndarray, grid: Grid) -> float:
 
 def lipschitz(u: Any, f: Any, grid: Grid) -> RegularityCheck:
     """The discrete Lipschitz constant max_k max |Δ_k u|/h_k of u(·, t) against that of f."""
+    _check_grid(grid)
     uv = grid.check_values("u", u)
     fv = grid_values(f, grid)
     lu, lf = _lip(uv, grid), _lip(fv, grid)
@@ -133,7 +152,9 @@ def lipschitz(u: Any, f: Any, grid: Grid) -> RegularityCheck:
 
 def gauss_smooth(values: Any, grid: Grid, sigma2: float) -> tuple[np.ndarray, np.ndarray]:
     """Σ_y h^d G_σ(x − y) v(y) and the total weight W(x) = Σ_y h^d G_σ(x − y) (plain FFT convolution)."""
-    v = np.asarray(values, dtype=np.float64)
+    _check_grid(grid)
+    v = grid.check_values("values", values)
+    sigma2 = check_positive("sigma2", sigma2, "the kernel variance sigma2 (t/beta) is > 0")
     w = np.ones_like(v)
     for k, (n, h) in enumerate(zip(grid.shape, grid.spacing)):
         g = np.exp(_log_kernel(n, h, sigma2, grid.periodic[k]))
@@ -161,6 +182,7 @@ def viscous_bounds(u: Any, f: Any, grid: Grid, t: float, beta: float) -> tuple[R
     (G ∗ f)/W − β⁻¹ log W (Jensen for the normalised weights); measured is the largest
     violation, bound 0.
     """
+    _check_grid(grid)
     t = check_positive("t", t)
     beta = check_positive("beta", beta)
     uv = grid.check_values("u", u)
@@ -177,6 +199,7 @@ def viscous_bounds(u: Any, f: Any, grid: Grid, t: float, beta: float) -> tuple[R
 
 def nonviscous_bound(u: Any, f: Any, grid: Grid) -> RegularityCheck:
     """u(·, t) ≤ f for the non-viscous solution: measured max(u − f), bound 0."""
+    _check_grid(grid)
     uv = grid.check_values("u", u)
     fv = grid_values(f, grid)
     return _check("non-viscous: u(., t) <= f", float(np.max(uv - fv)), 0.0, "<=",
@@ -185,10 +208,19 @@ def nonviscous_bound(u: Any, f: Any, grid: Grid) -> RegularityCheck:
 
 def monotone_in_time(us: Sequence[Any], times: Sequence[float]) -> RegularityCheck:
     """Non-viscous u(·, t) is non-increasing in t: measured max_k max(u_{k+1} − u_k), bound 0."""
-    ts = np.asarray(times, dtype=np.float64)
-    if ts.ndim != 1 or ts.size < 2 or np.any(np.diff(ts) <= 0) or len(us) != ts.size:
-        raise ParameterError("`times` must be at least 2 increasing times, one per array in `us`")
-    arr = np.stack([np.asarray(x, dtype=np.float64) for x in us])
+    ts = as_float_array("times", times)
+    if ts.ndim != 1 or ts.size < 2 or not np.all(np.isfinite(ts)) or np.any(np.diff(ts) <= 0):
+        raise bad_parameter("times", "at least 2 increasing finite times", ts.tolist())
+    if not isinstance(us, (list, tuple)) and not (isinstance(us, np.ndarray) and us.ndim >= 1):
+        raise bad_parameter("us", "a sequence of arrays u(., t_k), one per time", type(us).__name__)
+    if len(us) != ts.size:
+        raise bad_parameter("us", f"{ts.size} arrays (one per entry of `times`)", f"{len(us)}", cls=ShapeError)
+    arrs = [as_float_array("us", x) for x in us]
+    if len({a.shape for a in arrs}) != 1 or arrs[0].size == 0:
+        raise bad_parameter("us", "non-empty arrays of one common shape", [a.shape for a in arrs], cls=ShapeError)
+    arr = np.stack(arrs)
+    if not np.all(np.isfinite(arr)):
+        raise bad_parameter("us", "finite values", "NaN/inf", cls=NonFiniteError)
     inc = float(np.max(np.diff(arr, axis=0)))
     return _check("non-viscous: u(., t) non-increasing in t", inc, 0.0, "<=",
                   ROUNDING * max(1.0, float(np.max(np.abs(arr)))), "largest increase between output times")
@@ -200,10 +232,12 @@ def viscous_limit_rate(f: Any, grid: Grid, t: float, betas: Sequence[float], tol
     Keep the βs where σ = √(t/β) spans a few cells; when σ ≪ h the grid sum is no
     longer a Gaussian integral and the gap behaves like β⁻¹ log β.
     """
+    _check_grid(grid)
     t = check_positive("t", t)
-    b = np.asarray(betas, dtype=np.float64)
-    if b.ndim != 1 or b.size < 2 or np.any(b <= 0):
-        raise ParameterError(f"`betas` must hold at least 2 positive values, got {list(b)}")
+    tol = check_float("tol", tol, low=0.0, low_inclusive=False)
+    b = as_float_array("betas", betas)
+    if b.ndim != 1 or b.size < 2 or not np.all(np.isfinite(b)) or np.any(b <= 0) or b.size > 64:
+        raise bad_parameter("betas", "2 to 64 positive finite values", b.tolist())
     hl = hopf_lax(f, grid, t).u
     err = np.array([np.max(np.abs(cole_hopf(f, grid, t, float(bb), gradient=False).u - hl)) for bb in b])
     p = -np.polyfit(np.log(b), np.log(err), 1)[0]
@@ -213,6 +247,7 @@ def viscous_limit_rate(f: Any, grid: Grid, t: float, betas: Sequence[float], tol
 
 def comparison(u1: Any, u2: Any, f1: Any, f2: Any, grid: Grid) -> RegularityCheck:
     """Comparison principle: f₁ ≤ f₂ ⇒ u₁ ≤ u₂. Measured max(u₁ − u₂), bound 0."""
+    _check_grid(grid)
     a, b = grid_values(f1, grid, "f1"), grid_values(f2, grid, "f2")
     if np.max(a - b) > 0:
         raise ParameterError(f"`f1` must be <= `f2` everywhere, got max(f1 - f2) = {np.max(a - b):.3g}; "
@@ -225,6 +260,7 @@ def comparison(u1: Any, u2: Any, f1: Any, f2: Any, grid: Grid) -> RegularityChec
 def relaxation_checks(f: Any, grid: Grid, t: float, beta: float,
                       betas: Sequence[float] | None = None) -> list[RegularityCheck]:
     """Every diagnostic above for f at time t (viscous at β and non-viscous), as a list."""
+    _check_grid(grid)
     t = check_positive("t", t)
     beta = check_positive("beta", beta)
     fv = grid_values(f, grid)
