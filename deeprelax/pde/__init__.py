@@ -3,7 +3,8 @@
 - :class:`Grid`: uniform cell-centred grids in 1-3 D (periodic or reflecting axes).
 - :func:`cole_hopf`: exact viscous HJ solution u = −β⁻¹ log(G ∗ e^{−βf}), log space.
 - :func:`hopf_lax`: exact non-viscous solution min_y f(y) + |x − y|²/2t (linear time).
-- :func:`solve_hj`: finite-difference HJ solver (Godunov / Lax–Friedrichs, SSP-RK, IMEX).
+- :func:`solve_hj`: finite-difference HJ solver (Godunov / Lax–Friedrichs, SSP-RK, IMEX; an optional
+  drift b(x)·∇u; a pseudo-spectral ETDRK4 option for smooth periodic problems).
 - :func:`local_entropy`: Entropy-SGD's F(x, γ) = −u(x, 1/γ) + const and its gradient.
 - :mod:`deeprelax.pde.regularity`: semiconcavity, Lipschitz, bounds, rates (measured vs bound).
 - :func:`stationary_fp`, :func:`solve_fp`: finite-volume Fokker–Planck for a

@@ -3,6 +3,7 @@
 import dataclasses
 
 import deeprelax.pde as pde
+from deeprelax._core import Status
 from deeprelax.pde import regularity
 
 PUBLIC = {
@@ -29,5 +30,7 @@ def test_results_are_frozen_with_status_and_counters():
     for cls in (pde.ColeHopfResult, pde.HopfLaxResult, pde.HJResult, pde.LocalEntropyResult,
                 pde.StationaryFPResult, pde.FPResult):
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
-        names = {f.name for f in dataclasses.fields(cls)}
-        assert {"status", "message"} <= names
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        assert {"status", "message"} <= set(fields)
+        assert fields["status"].default is Status.SUCCESS  # the one Status of every result (issue 10)
+        assert isinstance(cls.success, property)
