@@ -90,8 +90,8 @@ def for_arguments(kernel: Any, *funcs: Any) -> Any:
     run-time generated arguments would poison the cache index (Numba then fails to
     re-save it in a later process), so those calls go to a twin compiled without a cache.
     """
-    if all(is_cacheable(f) for f in funcs if f is not None):
-        return kernel
+    if all(is_cacheable(f) for f in funcs if f is not None) or not hasattr(kernel, "targetoptions"):
+        return kernel  # (no targetoptions: NUMBA_DISABLE_JIT=1, kernels are plain Python functions)
     twin = _UNCACHED.get(id(kernel))
     if twin is None:
         opts = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}  # njit implies it

@@ -28,8 +28,10 @@ __all__ = ["grid_landscape"]
 @jit
 def _seg(y, p):
     n = int(p[2])
+    # the segment [x_i, x_{i+1}] holding y, clamped to the first/last one (constant extension);
+    # the clamp also guards the index when y is NaN or ±inf (int(floor(nan)) is undefined)
     s = (y - p[0]) / p[1]
-    i = int(math.floor(s))
+    i = int(math.floor(s)) if math.isfinite(s) else 0
     if i < 0:
         i = 0
     if i > n - 2:
@@ -40,7 +42,7 @@ def _seg(y, p):
 @jit
 def _gl_value(x, p):
     i, w = _seg(x[0], p)
-    w = min(max(w, 0.0), 1.0)
+    w = min(max(w, 0.0), 1.0)  # linear inside the centres, the end value beyond them
     return (1.0 - w) * p[3 + i] + w * p[4 + i]
 
 
@@ -50,6 +52,7 @@ def _gl_grad(x, p, out):
     if w < 0.0 or w > 1.0:
         out[0] = 0.0  # constant extension outside the cell centres
     else:
+        # the face slope (u_R − u_L)/h: exactly the difference Scharfetter–Gummel fitting sees
         out[0] = (p[4 + i] - p[3 + i]) / p[1]
 
 

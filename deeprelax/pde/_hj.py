@@ -176,6 +176,7 @@ def _hj_row(u, u0, out, i, a, b, c, op):
     """Row i of a stage: out[i] = a·u0[i] + b·u[i] + c·E(u)[i] (the generic stage body)."""
     n0, n1, n2 = u.shape
     eno = op.rec == 2
+    # scalars out of the record once per row (the loop below reads only arrays and locals)
     ih0, ih1, ih2 = op.inv_h[0], op.inv_h[1], op.inv_h[2]
     for j in range(n1):
         for k in range(n2):
@@ -206,6 +207,7 @@ def _hj_row(u, u0, out, i, a, b, c, op):
                 pm, pp = _one_sided(u[i, j, op.nb2[0, k]], um1, uc, up1, u[i, j, op.nb2[4, k]], ih2, eno)
                 hsum += _ham_axis(pm, pp, b2, op.alpha[2], op.ham)
                 lap += (up1 - 2.0 * uc + um1) * ih2 * ih2
+            # Shu–Osher stage: a·U_0 + b·U + c·E(U), E = νΔ_h u − Ĥ (the HJ right-hand side)
             out[i, j, k] = a * u0[i, j, k] + b * uc + c * (op.nu * lap - hsum)
 
 
@@ -224,8 +226,10 @@ def _rk_steps(u, u0, b1, b2, n_steps, dt, tab, op):
     """
     last = tab.shape[0] - 1
     for _ in range(n_steps):
+        # U_0 = uⁿ is kept: every Shu–Osher stage combines it with the previous stage
         u0[...] = u
         for s in range(last + 1):
+            # stages ping-pong between two buffers; the last one writes uⁿ⁺¹ in place
             src = u0 if s == 0 else (b1 if s == 1 else b2)
             dst = u if s == last else (b1 if s == 0 else b2)
             _hj_stage(src, u0, dst, tab[s, 0], tab[s, 1], tab[s, 2] * dt / tab[s, 3], op)
@@ -237,6 +241,7 @@ def _ars_combine(u, e1, e2, u2, r2, g, dl, dt, out):
     gdt = g * dt
     w = (1.0 - g) * dt
     dl1 = 1.0 - dl
+    # one pass instead of five array temporaries; the order of operations is the array expression's
     for i in range(u.shape[0]):
         out[i] = u[i] + dt * (dl * e1[i] + dl1 * e2[i]) + w * ((u2[i] - r2[i]) / gdt)
 
@@ -247,6 +252,7 @@ def _max_slopes(u, op, out):
     n0, n1, n2 = u.shape
     eno = op.rec == 2
     out[:] = 0.0
+    # the same one-sided differences the scheme uses, so α bounds what the stages see
     for i in range(n0):
         for j in range(n1):
             for k in range(n2):

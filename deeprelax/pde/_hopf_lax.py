@@ -84,6 +84,7 @@ def _envelope_line(f, pos, xq, c, out, arg, v, z):
         v[k] = q
         z[k] = s
         z[k + 1] = np.inf
+    # second sweep: queries and breakpoints are both sorted, so one forward pointer suffices
     k = 0
     for i in range(xq.shape[0]):
         # z[k_last + 1] = +inf stops this loop inside the envelope (xq is finite)
@@ -138,6 +139,7 @@ def _hopf_lax_lines(a, out, arg, h, t, periodic):
         for j in range(n):
             for ll in range(nl):
                 val = a[lp[ll], j, lq[ll]]
+                # periodic: the same value at y_j − L, y_j, y_j + L (the distance wraps)
                 for r in range(reps):
                     fb[ll, r * n + j] = val
         for ll in range(nl):
@@ -158,6 +160,8 @@ def _compose(a0, a1, a2, x0, x1, x2, d, per, lengths, t, idx, prox, grad):
     grad_k = (x_k − prox_k)/t with the periodic displacement on periodic axes.
     """
     n0, n1, n2 = a0.shape
+    # the last axis was minimised last, so its argmin is read first and indexes the earlier passes;
+    # every index read here is an argmin in [0, n_k) written by the envelope (see the module notes)
     for i in prange(n0):
         for j in range(n1):
             for k in range(n2):
