@@ -55,6 +55,7 @@ STABILITY_SLACK = 1e-12
 
 def phi_functions(z: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """φ₁, φ₂, φ₃ of real z: φ_j(z) = Σ_{m≥0} z^m/(m + j)! = (e^z − Σ_{m<j} z^m/m!)/z^j."""
+    shape = np.shape(z)
     z = np.atleast_1d(np.asarray(z, dtype=np.float64))
     small = np.abs(z) < PHI_SERIES_RADIUS
     zb = np.where(small, 1.0, z)  # the closed forms only where they do not cancel
@@ -69,7 +70,7 @@ def phi_functions(z: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 acc += term
                 term = term * zs / (m + 1 + j)
             out[j - 1][small] = acc
-    return out[0], out[1], out[2]
+    return out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape)
 
 
 def _coefficients(z: np.ndarray) -> tuple[np.ndarray, ...]:
