@@ -67,7 +67,8 @@ def test_cache_sequence_imex_then_explicit_then_docstring(tmp_path):
 def test_cache_sequence_with_the_threaded_accelerators(tmp_path):
     # grids of ≥ 32768 cells on 2 threads select the parallel kernels (threaded, plane2d_threaded)
     big = 40000
-    two_d = _EXPLICIT.replace("Grid((0.0, 2 * np.pi), {n}, periodic=True)", "Grid([(0.0, 6.3)] * 2, 200)")
+    two_d = (_EXPLICIT.replace("Grid((0.0, 2 * np.pi), {n}, periodic=True)", "Grid([(0.0, 6.3)] * 2, 200)")
+             .replace("g.axes[0]", "g.coords[0]"))
     seq = [_IMEX.format(n=big, t=1e-3), _EXPLICIT.format(n=big, t=1e-4), two_d.format(t=1e-3), _DOCSTRING,
            _EXPLICIT.format(n=big, t=1e-4), two_d.format(t=1e-3)]
     _run_sequence(tmp_path, seq, threads=2)
