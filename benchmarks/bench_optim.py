@@ -5,6 +5,9 @@ optimizer's vector arithmetic per gradient evaluation (plus the Python around it
 Contenders run **interleaved**: each round times every contender once (a block of
 ``--inner`` calls), and the table reports the **minimum over rounds**, so load from other
 jobs on the shared machine hits all contenders alike and the least-disturbed round counts.
+Two clocks: the thread's CPU time (``time.thread_time``: immune to the scheduler handing
+the core to another job mid-block, which on the shared 2-core machine inflates wall
+times 2–5×; every contender is single-threaded) — the ratios use it — and wall time.
 Floors: one BLAS ``daxpy`` (read x, g, write x: the memory traffic of an SGD step) and
 numpy's ``x -= lr * g``. Peers: ``torch.optim`` SGD / momentum / Nesterov / Adam (the
 library's defaults, one thread) and an Entropy-SGD inner step written with torch's
@@ -13,6 +16,13 @@ in-place operators as in the reference PyTorch port. torch is optional (install 
 
 Compile time of the Numba accelerators (``deeprelax.optim._accel``) is reported
 separately: the first call of each optimizer in a fresh process, minus a warm call.
+
+``--before PACKAGE`` adds interleaved rows for an older copy of the package importable
+under another name (the "before" column of BENCHMARKS.md), e.g.::
+
+    mkdir -p /tmp/before && git archive 12df876~1 deeprelax | tar -x -C /tmp/before
+    mv /tmp/before/deeprelax /tmp/before/deeprelax_before
+    PYTHONPATH=/tmp/before python benchmarks/bench_optim.py --before deeprelax_before
 
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_optim.py [--dim 1000000] [--rounds 15]``
 """
@@ -107,7 +117,23 @@ def torch_contenders(x0: np.ndarray, g: np.ndarray, L: int) -> dict:
     return out
 
 
-def contenders(d: int, L: int) -> dict:
+def before_contenders(package: str, x0: np.ndarray, obj: FreeGradient, L: int) -> dict:
+    """The same optimizers from an older copy of the package (importable as ``package``)."""
+    import importlib
+
+    old = importlib.import_module(f"{package}.optim")
+    c = {"before: sgd": (stepper(old.sgd(0.1), obj, x0), 1),
+         "before: sgd momentum 0.9": (stepper(old.sgd(0.1, 0.9), obj, x0), 1),
+         "before: sgd nesterov 0.9": (stepper(old.sgd(0.1, 0.9, True), obj, x0), 1),
+         "before: adam": (stepper(old.adam(1e-3), obj, x0), 1)}
+    loop = old.InnerLoop(L, 0.1, noise=0.0, alpha=0.75)
+    c["before: entropy-sgd inner step, eps=0, alpha=0.75"] = (inner_stepper(loop, x0, obj), L)
+    c[f"before: entropy-sgd outer step / L (L={L}, eps=0)"] = (
+        stepper(old.entropy_sgd(1.0, 0.03, n_inner=L, noise=0.0), obj, x0), L)
+    return c
+
+
+def contenders(d: int, L: int, before: str | None) -> dict:
     """name -> (callable doing one unit, gradient evaluations per unit)."""
     rng = np.random.default_rng(0)
     g = rng.standard_normal(d)
@@ -135,6 +161,8 @@ def contenders(d: int, L: int) -> dict:
     c["elastic-sgd (n=3) / n"] = (stepper(elastic_sgd(0.1, 1.0, n_replicas=3), obj, x0), 3)
     c["minimize(sgd) loop, per step (50 steps)"] = (
         lambda: minimize(sgd(0.1), obj, x0, n_steps=50, seed=0), 50)
+    if before:
+        c.update(before_contenders(before, x0, obj, L))
     try:
         c.update(torch_contenders(x0, g, L))
     except ImportError:
@@ -166,18 +194,21 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--inner", type=int, default=3, help="calls per timed block")
     ap.add_argument("--L", type=int, default=20)
+    ap.add_argument("--before", default=None, help="an older copy of deeprelax, importable under this name")
     a = ap.parse_args()
     comp = compile_times(1000)
-    c = contenders(a.dim, a.L)
+    c = contenders(a.dim, a.L, a.before)
     best = {k: float("inf") for k in c}
+    wall = {k: float("inf") for k in c}
     for fn, _ in c.values():
         fn()  # warm-up (compiles, first-touch page faults)
     for _ in range(a.rounds):
         for name, (fn, per) in c.items():
-            t0 = time.perf_counter()
+            t0, w0 = time.thread_time(), time.perf_counter()
             for _ in range(a.inner):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - t0) / (a.inner * per))
+            best[name] = min(best[name], (time.thread_time() - t0) / (a.inner * per))
+            wall[name] = min(wall[name], (time.perf_counter() - w0) / (a.inner * per))
     print(f"# d = {a.dim}, L = {a.L}, {a.rounds} interleaved rounds x {a.inner} calls, min per contender; "
           f"numpy {np.__version__}, {platform.processor() or platform.machine()}, "
           f"load average {os.getloadavg()[0]:.1f} (shared machine)")
@@ -186,11 +217,13 @@ def main() -> None:
     peer = {"sgd": "torch: SGD", "sgd momentum 0.9": "torch: SGD momentum 0.9",
             "sgd nesterov 0.9": "torch: SGD nesterov 0.9", "adam": "torch: Adam",
             "entropy-sgd inner step, eps=0, alpha=0.75": "torch: entropy-sgd inner step (port, eps=0)"}
-    print(f"{'operation (per gradient evaluation)':52s} {'min ms':>8s} {'/ daxpy':>8s} {'/ torch':>8s}")
+    peer.update({f"before: {k}": v for k, v in peer.items()})
+    print(f"{'operation (per gradient evaluation)':52s} {'cpu ms':>8s} {'wall ms':>8s} {'/ daxpy':>8s} "
+          f"{'/ torch':>8s}")
     for name, t in best.items():
         p = peer.get(name)
         ratio = f"{t / best[p]:8.2f}" if p in best else f"{'':8s}"
-        print(f"{name:52s} {1e3 * t:8.3f} {t / floor:8.2f} {ratio}")
+        print(f"{name:52s} {1e3 * t:8.3f} {1e3 * wall[name]:8.3f} {t / floor:8.2f} {ratio}")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ class Accelerator:
         ``applies(*operands) -> bool`` on the rule's array operands.
     run : callable
         Same arguments and results as the generic rule's entry point.
+    note : str
+        What ``equality`` does not cover (e.g. a diagnostic summed in another order).
     """
 
     rule: str
@@ -74,6 +76,7 @@ class Accelerator:
     equality: str
     applies: Callable[..., bool]
     run: Callable[..., Any]
+    note: str = ""
 
 
 _REGISTRY: dict[str, list[Accelerator]] = {}
@@ -223,37 +226,56 @@ class InnerScalars(NamedTuple):
 @jit
 def inner_step_kernel(p: InnerScalars, x: np.ndarray, xcur: np.ndarray, delta: np.ndarray,
                       m: np.ndarray, v: np.ndarray, g: np.ndarray, xi: np.ndarray,
-                      xnext: np.ndarray, phase: int, write_next: bool) -> None:  # pragma: no cover
+                      xnext: np.ndarray, phase: int, write_next: bool,
+                      sq: np.ndarray) -> None:  # pragma: no cover - jitted
     """One inner step of Entropy-SGD (Alg. 1 lines 4–6, written on δ = x′ − x), fused.
 
     δ ← (1 − η′γ)δ − η′ĝ (plain) or δ − η′ d with d from ĝ + γδ (+ λx′, momentum);
     δ += σξ; then the average m = μ − x: ``phase`` 0 skip (burn-in), 1 m = δ (start),
     2 m ← (1 − α)(m − δ) + δ; then x′ = x + δ into ``xnext`` (the next evaluation point).
     ``xcur`` is the point ĝ was evaluated at (x at step 0, else the last ``xnext``).
+    The squared norms of the coupling diagnostic come in the same pass, per row of
+    length d / ``sq.shape[1]``: ``sq[0, r]`` = ‖δ_old‖², ``sq[1, r]`` = ‖ĝ‖² of row r
+    (sums in index order: round-off equal to the generic rule's ``vecdot``; the state
+    itself is bitwise equal).
     """
-    noisy = p.sigma > 0.0
-    for i in range(x.size):
-        d = delta[i]
-        if p.plain:
-            d = d * p.c1 - p.lr * g[i]
-        else:
-            gg = g[i] + p.gamma * d
-            if p.weight_decay != 0.0:
-                gg = gg + p.weight_decay * xcur[i]
-            if p.momentum != 0.0:
-                vi = v[i] * p.momentum + gg
-                v[i] = vi
-                gg = gg + p.momentum * vi if p.nesterov else vi
-            d = d - p.lr * gg
-        if noisy:
-            d = d + p.sigma * xi[i]
-        delta[i] = d
-        if phase == 2:
-            m[i] = (m[i] - d) * p.keep + d
-        elif phase == 1:
-            m[i] = d
-        if write_next:
-            xnext[i] = x[i] + d
+    # the record's fields as locals, so that LLVM keeps them in registers
+    lr, gamma, c1, sigma, keep = p.lr, p.gamma, p.c1, p.sigma, p.keep
+    mom, wd, nesterov, plain = p.momentum, p.weight_decay, p.nesterov, p.plain
+    noisy = sigma > 0.0
+    n_rows = sq.shape[1]
+    row = x.size // n_rows
+    for r in range(n_rows):
+        s_d = 0.0
+        s_g = 0.0
+        for j in range(row):
+            i = r * row + j
+            d = delta[i]
+            gi = g[i]
+            s_d += d * d
+            s_g += gi * gi
+            if plain:
+                d = d * c1 - lr * gi
+            else:
+                gg = gi + gamma * d
+                if wd != 0.0:
+                    gg = gg + wd * xcur[i]
+                if mom != 0.0:
+                    vi = v[i] * mom + gg
+                    v[i] = vi
+                    gg = gg + mom * vi if nesterov else vi
+                d = d - lr * gg
+            if noisy:
+                d = d + sigma * xi[i]
+            delta[i] = d
+            if phase == 2:
+                m[i] = (m[i] - d) * keep + d
+            elif phase == 1:
+                m[i] = d
+            if write_next:
+                xnext[i] = x[i] + d
+        sq[0, r] = s_d
+        sq[1, r] = s_g
 
 
 #: A placeholder for absent kernel buffers (momentum, noise, average).

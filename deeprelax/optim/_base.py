@@ -98,24 +98,27 @@ def copy_array(x: Any) -> Any:
     return array_namespace(x).asarray(x, copy=True)
 
 
-def check_x0(x0: Any, dim: int, replicas: bool = False) -> Any:
-    """``x0`` as a finite float64 array of shape ``(d,)`` (or ``(n, d)`` when ``replicas``), copied."""
+def check_x0(x0: Any, dim: int, replicas: bool = False, name: str = "x0") -> Any:
+    """``x0`` as a finite float64 array of shape ``(d,)`` (or ``(n, d)`` when ``replicas``), copied.
+
+    ``name`` is the caller's parameter. Arrays of any array-API namespace keep it.
+    """
     if isinstance(x0, np.ndarray) or not array_api_compat.is_array_api_obj(x0):
-        x0 = as_float_array("x0", x0)
+        x0 = as_float_array(name, x0)
     else:
         xp = array_namespace(x0)
         if not (xp.isdtype(x0.dtype, "real floating") or xp.isdtype(x0.dtype, "integral")):
-            raise bad_parameter("x0", "an array of real numbers", f"an array of dtype {x0.dtype}")
+            raise bad_parameter(name, "an array of real numbers", f"an array of dtype {x0.dtype}")
     xp = array_namespace(x0)
     ok = x0.ndim == 1 and x0.shape[0] == dim
     ok = ok or (replicas and x0.ndim == 2 and x0.shape[1] == dim and x0.shape[0] >= 1)
     if not ok:
         want = f"({dim},)" + (f" or (n_replicas, {dim})" if replicas else "")
-        raise bad_parameter("x0", f"an array of shape {want} (objective.dim = {dim})",
+        raise bad_parameter(name, f"an array of shape {want} (objective.dim = {dim})",
                             f"shape {tuple(x0.shape)}", "flatten the parameters to one vector",
                             cls=ShapeError)
     x0 = xp.astype(x0, xp.float64, copy=True)
-    check_finite("x0", to_numpy(x0))
+    check_finite(name, to_numpy(x0))
     return x0
 
 

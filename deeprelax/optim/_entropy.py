@@ -33,7 +33,7 @@ import numpy as np
 from .._core import bad_parameter, check_choice, check_float, check_int, check_nonnegative, check_positive
 from ._alias import adam_transform, sgd_transform
 from ._base import StepInfo, check_x0, copy_array, norm
-from ._inner import NOISE_CONVENTIONS, InnerLoop, InnerResult, inner_options, inner_temperature
+from ._inner import NOISE_CONVENTIONS, InnerLoop, InnerResult, Workspace, inner_options, inner_temperature
 from ._objective import check_objective, check_rng
 from ._random import standard_normal
 from ._schedules import Schedule, as_schedule, checked, exponential_growth
@@ -98,7 +98,7 @@ def local_entropy_grad(objective: Any, x: Any, gamma: float, rng: np.random.Gene
     arXiv:1704.04932 (the inner loop as stochastic homogenization).
     """
     check_objective(objective)
-    x = check_x0(x, int(objective.dim))
+    x = check_x0(x, int(objective.dim), name="x")
     gamma = check_positive("gamma", gamma)
     check_rng("rng", rng)
     loop = InnerLoop(n_inner, inner_lr, noise, alpha, noise_convention, avg_burn_in=avg_burn_in)
@@ -146,6 +146,7 @@ class EntropySGD:
         if not isinstance(self.inner, InnerLoop):
             raise bad_parameter("inner", "an InnerLoop", type(self.inner).__name__)
         _check_parts({"gamma": self.gamma}, self.outer, self.outer_step, self.name)
+        object.__setattr__(self, "_work", Workspace())   # the inner loop's scratch, reused
 
     def init(self, x0: Any) -> EntropyState:
         x = copy_array(x0)
@@ -154,10 +155,13 @@ class EntropySGD:
     def step(self, state: EntropyState, objective: Any, rng: np.random.Generator
              ) -> tuple[EntropyState, StepInfo]:
         gamma = checked("gamma", self.gamma, state.t)
+        buf = self._work.noise_buffer(state.x) if self.inner.noise > 0 else None
         res = self.inner.run(state.x, gamma, lambda xp_: objective.loss_and_grad(xp_, rng),
-                             lambda shape, like: standard_normal(rng, shape, like))
-        # −∇F ≈ γ(x − μ) = −γ m; the scoped outer step drops the factor γ (§4.3)
-        direction = (-gamma) * res.mu_offset if self.outer_step == "gamma" else -res.mu_offset
+                             lambda shape, like: standard_normal(rng, shape, like, buf), self._work)
+        # −∇F ≈ γ(x − μ) = −γ m; the scoped outer step drops the factor γ (§4.3). m is the
+        # loop's own buffer, scaled in place (x·(−c) rounds as (−c)·x; x·(−1) is −x exactly)
+        direction = res.mu_offset
+        direction *= -gamma if self.outer_step == "gamma" else -1.0
         info = StepInfo(float(res.loss), norm(direction), res.n_grad_evals, gamma,
                         coupling=res.coupling)
         if not info.finite:  # step contract: nothing moves on a non-finite evaluation

@@ -19,10 +19,12 @@ average at a sample of the chain instead.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import array_api_compat
 import numpy as np
 
 from .._core import (
@@ -66,15 +68,19 @@ def inner_temperature(noise: float, noise_convention: str = "paper") -> float:
 
 
 def inner_step(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g: Any, xi: Any,
-               xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any]:
-    """One inner step, generic array-API code; returns ``(delta, m, xnext)``.
+               xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, np.ndarray]:
+    """One inner step, generic array-API code; returns ``(delta, m, xnext, sq)``.
 
     ``delta``, ``m`` and ``v`` are the loop's private buffers, updated in place; ``g``
     (the objective's array) and ``x`` are only read. ``xi`` is the normal draw (``None``
     when σ = 0). ``xnext`` = x + δ is returned as a new array (``None`` when not
-    ``write_next``, after the last step). :func:`~._accel.inner_step_kernel` is the fused
-    twin (bitwise equal, tested).
+    ``write_next``, after the last step). ``sq`` (host, shape (2, rows)) holds ‖δ‖²
+    before the update and ‖ĝ‖², per row, for the coupling diagnostic.
+    :func:`~._accel.inner_step_kernel` is the fused twin (state bitwise equal, ``sq`` to
+    round-off; tested).
     """
+    xp = array_namespace(x)
+    sq = np.stack([_host(xp.vecdot(delta, delta)), _host(xp.vecdot(g, g))]).reshape(2, -1)
     if p.plain:
         delta *= p.c1           # δ ← (1 − η′γ)δ − η′ĝ: the coupling γδ fused into c₁
         delta -= p.lr * g
@@ -95,21 +101,72 @@ def inner_step(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g
         m += delta
     elif phase == START:
         m[...] = delta          # μ_k = x′_k: the average starts at the k-th sample
-    return delta, m, (x + delta if write_next else None)
+    return delta, m, (x + delta if write_next else None), sq
+
+
+def _host(a: Any) -> np.ndarray:
+    """A (small) array of any namespace as float64 numpy."""
+    if not isinstance(a, (np.ndarray, np.generic)):
+        a = to_numpy(a)
+    return np.asarray(a, dtype=np.float64)
 
 
 def _inner_step_fused(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g: Any,
-                      xi: Any, xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any]:
+                      xi: Any, xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, np.ndarray]:
     """:func:`inner_step` as one pass (:func:`~._accel.inner_step_kernel`), ``xnext`` written in place."""
+    sq = np.empty((2, 1 if x.ndim == 1 else x.shape[0]))
     inner_step_kernel(p, flat(x), flat(xcur), flat(delta), flat(m), flat(v), flat(g), flat(xi),
-                      flat(xnext), phase, write_next)
-    return delta, m, (xnext if write_next else None)
+                      flat(xnext), phase, write_next, sq)
+    return delta, m, (xnext if write_next else None), sq
 
 
 register(Accelerator(
     "inner_step", "fused_inner_step",
     "x, x′, δ, ĝ, the average, momentum, noise and x′-out buffers numpy float64 C-contiguous of one size, "
-    "Numba JIT enabled", "bitwise", host_float64, _inner_step_fused))
+    "Numba JIT enabled", "bitwise", host_float64, _inner_step_fused,
+    note="the state (δ, m, momentum, x′) is bitwise equal; the coupling diagnostic's squared "
+         "norms are summed in index order (round-off equal to vecdot)"))
+
+
+class Workspace:
+    """Buffers of the inner loop (δ, m, momentum, the kernel's x′), kept between runs.
+
+    Allocating and first touching four d-vectors every outer step costs more than the
+    zero-fill of reused ones (page faults: ≈ 7 ms per outer step at d = 10⁶ here).
+    Per thread, so an optimizer shared by threads does not share its scratch.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict:   # scratch is not worth pickling (nor picklable)
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self._local = threading.local()
+
+    def buffers(self, x: Any, need_m: bool, need_v: bool) -> tuple[Any, Any, Any, Any]:
+        """Zeroed δ, m, v (``None`` when not needed) and an x′ buffer (numpy only) shaped like x."""
+        key = (type(x), tuple(x.shape), str(x.dtype), str(array_api_compat.device(x)))
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] != key:
+            numpy_x = isinstance(x, np.ndarray)
+            held = (key, _zeros_like(x), _zeros_like(x), _zeros_like(x), np.empty_like(x) if numpy_x else None)
+            self._local.held = held
+        _, delta, m, v, xbuf = held
+        fresh = [a for a in (delta, m if need_m else None, v if need_v else None) if a is not None]
+        for a in fresh:
+            a[...] = 0.0
+        return delta, (m if need_m else None), (v if need_v else None), xbuf
+
+    def noise_buffer(self, x: Any) -> Any:
+        """A numpy float64 buffer shaped like ``x`` for the normal draws (``None`` off numpy)."""
+        if not isinstance(x, np.ndarray):
+            return None
+        buf = getattr(self._local, "noise", None)
+        if buf is None or buf.shape != x.shape:
+            buf = self._local.noise = np.empty(x.shape)
+        return buf
 
 
 class InnerResult(NamedTuple):
@@ -126,18 +183,11 @@ class InnerResult(NamedTuple):
     coupling: float = math.nan
 
 
-def _row_norms(a: Any) -> np.ndarray:
-    """‖a‖ (shape ()) or the row norms of (n, d), on the host."""
-    sq = array_namespace(a).vecdot(a, a)
-    if not isinstance(sq, (np.ndarray, np.generic)):
-        sq = to_numpy(sq)
-    return np.sqrt(np.asarray(sq, dtype=np.float64))
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> float:
-    """Mean of num/den over rows, with 0/0 = 0 (no coupling force and no gradient)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(num == 0, 0.0, num / den)
+def _coupling(gamma: float, sq: np.ndarray) -> float:
+    """Mean over rows of γ‖δ‖/‖ĝ‖ from the squared norms ``sq``, with 0/0 = 0 (no force, no gradient)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        num = gamma * np.sqrt(sq[0])
+        r = np.where(num == 0, 0.0, num / np.sqrt(sq[1]))
     return float(np.mean(r))
 
 
@@ -227,34 +277,31 @@ class InnerLoop:
                             plain=self.momentum == 0 and self.weight_decay == 0)
 
     def run(self, x: Any, gamma: float, sample: Callable[[Any], tuple[Any, Any]],
-            normal: Callable[[tuple[int, ...], Any], Any]) -> InnerResult:
+            normal: Callable[[tuple[int, ...], Any], Any], work: Workspace | None = None) -> InnerResult:
         """Run L inner steps from x′ = x; return m = μ − x, δ = x′_L − x, the loss at x, the coupling.
 
         ``sample(x′) -> (loss, ĝ(x′))`` draws one minibatch per call (the caller's
         generator); ``normal(shape, like)`` draws N(0, I). Works on x of shape (d,)
         or (n, d) (replicas, ``sample`` row-wise). ``x`` is never written to.
+        ``work``: a :class:`Workspace` whose buffers are reused from run to run (the
+        returned arrays then live in it until its next use); by default new buffers.
         """
         p = self.scalars(float(gamma))
         L, k = self.n_inner, self.avg_burn_in
-        delta = _zeros_like(x)
         # α = 1 with k = 0 is the last iterate: no average buffer (μ − x = δ_L)
-        m = None if self.alpha == 1 and k == 0 else _zeros_like(x)
-        v = _zeros_like(x) if self.momentum else None
-        xbufs = [None, None]   # two x′ buffers: the kernel never overwrites the point it reads
+        need_m, need_v = not (self.alpha == 1 and k == 0), bool(self.momentum)
+        delta, m, v, xbuf = (work or Workspace()).buffers(x, need_m, need_v)
         xcur, loss0, coupling = x, None, 0.0
         for step in range(1, L + 1):
             loss, g = sample(xcur)
             if step == 1:
                 loss0 = loss
-            else:  # γ‖x′ − x‖ / ‖ĝ(x′)‖ at the point just evaluated (0 at step 1: x′ = x)
-                coupling += _ratio(p.gamma * _row_norms(delta), _row_norms(g))
             xi = normal(tuple(x.shape), x) if p.sigma > 0 else None
             phase = SKIP if m is None or step < k else (START if step == k else AVERAGE)
-            out = xbufs[step % 2]
-            acc = find("inner_step", x, xcur, delta, m, v, g, xi, out)
-            if acc is not None and out is None:
-                out = xbufs[step % 2] = np.empty_like(x)
+            acc = find("inner_step", x, xcur, delta, m, v, g, xi, xbuf)
             run = inner_step if acc is None else acc.run
-            delta, m, xcur = run(p, x, xcur, delta, m, v, g, xi, out, phase, step < L)
+            delta, m, xcur, sq = run(p, x, xcur, delta, m, v, g, xi, xbuf, phase, step < L)
+            # γ‖x′ − x‖ / ‖ĝ(x′)‖ at the point just evaluated (0 at step 1, where x′ = x)
+            coupling += _coupling(p.gamma, sq)
         mu_offset = delta if m is None else m
         return InnerResult(mu_offset, delta, loss0, L, coupling / L)

@@ -34,7 +34,7 @@ from .._core import (
 from ._alias import sgd_transform
 from ._base import StepInfo, norm
 from ._entropy import OUTER_STEPS, InnerLoop, _check_parts
-from ._inner import inner_options
+from ._inner import Workspace, inner_options
 from ._objective import replica_loss_and_grad, replica_seeds
 from ._random import standard_normal
 from ._schedules import Schedule, as_schedule, checked, exponential_growth
@@ -160,6 +160,7 @@ class Parle:
         if not isinstance(self.inner, InnerLoop):
             raise bad_parameter("inner", "an InnerLoop", type(self.inner).__name__)
         _check_parts({"gamma": self.gamma, "rho": self.rho}, self.outer, self.outer_step, self.name)
+        object.__setattr__(self, "_work", Workspace())   # the inner loop's scratch, reused
 
     def init(self, x0: Any) -> ReplicaState:
         X = _init_replicas(x0, self.n_replicas)
@@ -186,7 +187,7 @@ class Parle:
         gamma = checked("gamma", self.gamma, state.t)
         rho = checked("rho", self.rho, state.t, positive=False)
         sample, normal = self._streams(objective, rng)
-        res = self.inner.run(state.X, gamma, sample, normal)
+        res = self.inner.run(state.X, gamma, sample, normal, self._work)
         direction = -gamma * res.mu_offset if self.outer_step == "gamma" else -res.mu_offset
         if rho:
             direction = direction + rho * (state.X - _mean(state.X))

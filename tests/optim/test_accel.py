@@ -103,7 +103,8 @@ def test_every_accelerator_matches_its_generic_rule(acc):
                 rg = _run_inner(kw, shape, accelerated=False)
                 np.testing.assert_array_equal(ra.mu_offset, rg.mu_offset, err_msg=str(kw))
                 np.testing.assert_array_equal(ra.delta, rg.delta, err_msg=str(kw))
-                assert ra.coupling == rg.coupling
+                # the diagnostic's squared norms are summed in another order (declared in note)
+                assert ra.coupling == pytest.approx(rg.coupling, rel=1e-12)
 
 
 def test_every_rule_with_an_accelerator_is_covered():
