@@ -20,7 +20,7 @@ separately: the first call of each optimizer in a fresh process, minus a warm ca
 ``--before PACKAGE`` adds interleaved rows for an older copy of the package importable
 under another name (the "before" column of BENCHMARKS.md), e.g.::
 
-    mkdir -p /tmp/before && git archive 12df876~1 deeprelax | tar -x -C /tmp/before
+    mkdir -p /tmp/before && git archive 3878162 deeprelax | tar -x -C /tmp/before
     mv /tmp/before/deeprelax /tmp/before/deeprelax_before
     PYTHONPATH=/tmp/before python benchmarks/bench_optim.py --before deeprelax_before
 

@@ -154,6 +154,7 @@ def sgd_kernel(x: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, momentum:
     """
     neg_lr = -lr  # the generic chain scales by −η, then adds: x + (−η)d
     n = x.size
+    # in place, as torch.optim: read x and g, write x (the memory traffic of one daxpy)
     if weight_decay == 0.0 and momentum == 0.0:
         for i in range(n):
             x[i] = x[i] + neg_lr * g[i]
@@ -167,8 +168,8 @@ def sgd_kernel(x: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, momentum:
             gi = g[i]
             vi = v[i] * momentum + gi
             v[i] = vi
-            x[i] = x[i] + neg_lr * (gi + momentum * vi)
-    else:
+            x[i] = x[i] + neg_lr * (gi + momentum * vi)   # Nesterov's look-ahead g̃ + m v
+    else:   # with L2 decay: the general loop (rare in the hot path)
         for i in range(n):
             xi = x[i]
             gi = g[i] + weight_decay * xi
@@ -191,7 +192,7 @@ def adam_kernel(x: np.ndarray, g: np.ndarray, mu: np.ndarray, nu: np.ndarray, lr
     corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ computed once by the caller (as the generic rule).
     """
     neg_lr = -lr
-    w1 = 1.0 - b1
+    w1 = 1.0 - b1   # the same Python-float expressions as the generic rule, so bitwise equal
     w2 = 1.0 - b2
     for i in range(x.size):
         xi = x[i]
@@ -202,7 +203,13 @@ def adam_kernel(x: np.ndarray, g: np.ndarray, mu: np.ndarray, nu: np.ndarray, lr
         ni = nu[i] * b2 + w2 * (gi * gi)   # generic: nu *= β₂; nu += (1 − β₂)(g g)
         mu[i] = mi
         nu[i] = ni
+        # ε outside the root (Alg. 1); m̂/(√v̂ + ε) evaluated in the generic rule's order
         x[i] = xi + neg_lr * ((mi / c1) / (np.sqrt(ni / c2) + eps))
+
+
+#: Phases of the running average in one inner step (named codes shared with ``_inner``):
+#: before the burn-in k ends, at step k (μ_k = x′_k), after it.
+SKIP, START, AVERAGE = 0, 1, 2
 
 
 class InnerScalars(NamedTuple):
@@ -226,56 +233,64 @@ class InnerScalars(NamedTuple):
 @jit
 def inner_step_kernel(p: InnerScalars, x: np.ndarray, xcur: np.ndarray, delta: np.ndarray,
                       m: np.ndarray, v: np.ndarray, g: np.ndarray, xi: np.ndarray,
-                      xnext: np.ndarray, phase: int, write_next: bool,
-                      sq: np.ndarray) -> None:  # pragma: no cover - jitted
+                      xnext: np.ndarray, phase: int, write_next: bool) -> float:  # pragma: no cover
     """One inner step of Entropy-SGD (Alg. 1 lines 4–6, written on δ = x′ − x), fused.
 
     δ ← (1 − η′γ)δ − η′ĝ (plain) or δ − η′ d with d from ĝ + γδ (+ λx′, momentum);
-    δ += σξ; then the average m = μ − x: ``phase`` 0 skip (burn-in), 1 m = δ (start),
-    2 m ← (1 − α)(m − δ) + δ; then x′ = x + δ into ``xnext`` (the next evaluation point).
-    ``xcur`` is the point ĝ was evaluated at (x at step 0, else the last ``xnext``).
-    The squared norms of the coupling diagnostic come in the same pass, per row of
-    length d / ``sq.shape[1]``: ``sq[0, r]`` = ‖δ_old‖², ``sq[1, r]`` = ‖ĝ‖² of row r
-    (sums in index order: round-off equal to the generic rule's ``vecdot``; the state
-    itself is bitwise equal).
+    δ += σξ; then the average m = μ − x: ``phase`` SKIP (burn-in), START m = δ,
+    AVERAGE m ← (1 − α)(m − δ) + δ; then x′ = x + δ into ``xnext`` (the next evaluation
+    point). ``xcur`` is the point ĝ was evaluated at (x at step 1, else ``xnext``).
+    Returns the step's coupling diagnostic γ‖δ_old‖/‖ĝ‖ (over all replicas' entries),
+    from squared norms summed in the same pass (index order: round-off equal to the
+    generic rule's ``vecdot``; the state itself is bitwise equal).
     """
     # the record's fields as locals, so that LLVM keeps them in registers
     lr, gamma, c1, sigma, keep = p.lr, p.gamma, p.c1, p.sigma, p.keep
     mom, wd, nesterov, plain = p.momentum, p.weight_decay, p.nesterov, p.plain
     noisy = sigma > 0.0
-    n_rows = sq.shape[1]
-    row = x.size // n_rows
-    for r in range(n_rows):
-        s_d = 0.0
-        s_g = 0.0
-        for j in range(row):
-            i = r * row + j
-            d = delta[i]
-            gi = g[i]
-            s_d += d * d
-            s_g += gi * gi
-            if plain:
-                d = d * c1 - lr * gi
-            else:
-                gg = gi + gamma * d
-                if wd != 0.0:
-                    gg = gg + wd * xcur[i]
-                if mom != 0.0:
-                    vi = v[i] * mom + gg
-                    v[i] = vi
-                    gg = gg + mom * vi if nesterov else vi
-                d = d - lr * gg
-            if noisy:
-                d = d + sigma * xi[i]
-            delta[i] = d
-            if phase == 2:
-                m[i] = (m[i] - d) * keep + d
-            elif phase == 1:
-                m[i] = d
-            if write_next:
-                xnext[i] = x[i] + d
-        sq[0, r] = s_d
-        sq[1, r] = s_g
+    # serial sums in index order: deterministic, and hidden behind the memory traffic
+    # (7 streams of doubles), so they cost no extra pass as two vecdots would
+    s_d = 0.0
+    s_g = 0.0
+    for i in range(x.size):
+        d = delta[i]          # δ_{ℓ−1} = x′ − x at the point ĝ was evaluated
+        gi = g[i]
+        s_d += d * d
+        s_g += gi * gi
+        if plain:
+            # δ ← δ − η′(ĝ + γδ) = (1 − η′γ)δ − η′ĝ, generic: δ *= c₁; δ −= η′ĝ
+            d = d * c1 - lr * gi
+        else:
+            gg = gi + gamma * d                  # dx′ = ĝ(x′) + γ(x′ − x), Alg. 1 line 4
+            if wd != 0.0:
+                gg = gg + wd * xcur[i]           # + λx′ (inner-loop decay, the code's)
+            if mom != 0.0:
+                vi = v[i] * mom + gg             # PyTorch momentum on the whole dx′
+                v[i] = vi
+                gg = gg + mom * vi if nesterov else vi
+            d = d - lr * gg
+        if noisy:
+            d = d + sigma * xi[i]                # Alg. 1 line 5: + σξ
+        delta[i] = d
+        if phase == AVERAGE:
+            # Alg. 1 line 6, μ ← (1 − α)μ + αx′ on m = μ − x: (1 − α)(m − δ) + δ
+            m[i] = (m[i] - d) * keep + d
+        elif phase == START:
+            m[i] = d                             # μ_k = x′_k after the burn-in
+        if write_next:
+            xnext[i] = x[i] + d                  # the next evaluation point x′
+    return coupling_ratio(gamma, s_d, s_g)
+
+
+@jit
+def coupling_ratio(gamma: float, sq_delta: float, sq_g: float) -> float:  # pragma: no cover - jitted
+    """γ‖δ‖/‖ĝ‖ from the squared norms: 0 when γ‖δ‖ = 0 (no coupling force), inf when ĝ = 0 ≠ δ."""
+    num = gamma * np.sqrt(sq_delta)
+    if num == 0.0:
+        return 0.0
+    if sq_g == 0.0:
+        return np.inf
+    return num / np.sqrt(sq_g)
 
 
 #: A placeholder for absent kernel buffers (momentum, noise, average).

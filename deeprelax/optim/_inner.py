@@ -36,9 +36,20 @@ from .._core import (
     check_int,
     check_nonnegative,
     check_positive,
-    to_numpy,
 )
-from ._accel import Accelerator, InnerScalars, find, flat, host_float64, inner_step_kernel, register
+from ._accel import (
+    AVERAGE,
+    SKIP,
+    START,
+    Accelerator,
+    InnerScalars,
+    coupling_ratio,
+    find,
+    flat,
+    host_float64,
+    inner_step_kernel,
+    register,
+)
 from ._transforms import _zeros_like, check_momentum
 
 __all__ = ["InnerLoop", "InnerResult", "NOISE_CONVENTIONS", "inner_temperature", "inner_step",
@@ -50,8 +61,6 @@ NOISE_CONVENTIONS: dict[str, Callable[[float], float]] = {
     "code": lambda lr: math.sqrt(2.0 * lr),     # entropy-sgd optim.py: ε/√(η′/2) on dx
 }
 
-#: Phases of the running average in one inner step: before the burn-in ends, its start, after.
-SKIP, START, AVERAGE = 0, 1, 2
 
 
 def inner_temperature(noise: float, noise_convention: str = "paper") -> float:
@@ -68,19 +77,20 @@ def inner_temperature(noise: float, noise_convention: str = "paper") -> float:
 
 
 def inner_step(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g: Any, xi: Any,
-               xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, np.ndarray]:
-    """One inner step, generic array-API code; returns ``(delta, m, xnext, sq)``.
+               xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, float]:
+    """One inner step, generic array-API code; returns ``(delta, m, xnext, coupling)``.
 
     ``delta``, ``m`` and ``v`` are the loop's private buffers, updated in place; ``g``
     (the objective's array) and ``x`` are only read. ``xi`` is the normal draw (``None``
     when σ = 0). ``xnext`` = x + δ is returned as a new array (``None`` when not
-    ``write_next``, after the last step). ``sq`` (host, shape (2, rows)) holds ‖δ‖²
-    before the update and ‖ĝ‖², per row, for the coupling diagnostic.
-    :func:`~._accel.inner_step_kernel` is the fused twin (state bitwise equal, ``sq`` to
-    round-off; tested).
+    ``write_next``, after the last step). ``coupling``: γ‖δ‖/‖ĝ‖ with δ before the
+    update, norms over all entries (replicas too: the ratio of their RMS norms, the
+    convention of ``StepInfo.grad_norm``); the diagnostic of :class:`InnerResult`.
+    :func:`~._accel.inner_step_kernel` is the fused twin (state bitwise equal, the
+    coupling to round-off; tested).
     """
     xp = array_namespace(x)
-    sq = np.stack([_host(xp.vecdot(delta, delta)), _host(xp.vecdot(g, g))]).reshape(2, -1)
+    coupling = coupling_ratio(p.gamma, _sum_sq(xp, delta), _sum_sq(xp, g))
     if p.plain:
         delta *= p.c1           # δ ← (1 − η′γ)δ − η′ĝ: the coupling γδ fused into c₁
         delta -= p.lr * g
@@ -101,23 +111,20 @@ def inner_step(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g
         m += delta
     elif phase == START:
         m[...] = delta          # μ_k = x′_k: the average starts at the k-th sample
-    return delta, m, (x + delta if write_next else None), sq
+    return delta, m, (x + delta if write_next else None), coupling
 
 
-def _host(a: Any) -> np.ndarray:
-    """A (small) array of any namespace as float64 numpy."""
-    if not isinstance(a, (np.ndarray, np.generic)):
-        a = to_numpy(a)
-    return np.asarray(a, dtype=np.float64)
+def _sum_sq(xp: Any, a: Any) -> float:
+    """Σ aᵢ² over all entries, as a host float (row-wise ``vecdot``, then the rows)."""
+    return float(xp.sum(xp.vecdot(a, a)))
 
 
 def _inner_step_fused(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g: Any,
-                      xi: Any, xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, np.ndarray]:
+                      xi: Any, xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, float]:
     """:func:`inner_step` as one pass (:func:`~._accel.inner_step_kernel`), ``xnext`` written in place."""
-    sq = np.empty((2, 1 if x.ndim == 1 else x.shape[0]))
-    inner_step_kernel(p, flat(x), flat(xcur), flat(delta), flat(m), flat(v), flat(g), flat(xi),
-                      flat(xnext), phase, write_next, sq)
-    return delta, m, (xnext if write_next else None), sq
+    coupling = inner_step_kernel(p, flat(x), flat(xcur), flat(delta), flat(m), flat(v), flat(g), flat(xi),
+                                 flat(xnext), phase, write_next)
+    return delta, m, (xnext if write_next else None), coupling
 
 
 register(Accelerator(
@@ -172,8 +179,8 @@ class Workspace:
 class InnerResult(NamedTuple):
     """m = μ − x (shape of x), δ = x′_L − x, the minibatch loss at x, gradient evaluations, coupling.
 
-    ``coupling``: mean over the L evaluations of γ‖δ_{ℓ−1}‖/‖ĝ(x + δ_{ℓ−1})‖ (row-wise
-    then averaged over rows for replicas); the first term is 0 since δ₀ = 0.
+    ``coupling``: mean over the L evaluations of γ‖δ_{ℓ−1}‖/‖ĝ(x + δ_{ℓ−1})‖ (norms over
+    all entries: for replicas the ratio of RMS norms); the first term is 0 since δ₀ = 0.
     """
 
     mu_offset: Any
@@ -181,14 +188,6 @@ class InnerResult(NamedTuple):
     loss: Any
     n_grad_evals: int
     coupling: float = math.nan
-
-
-def _coupling(gamma: float, sq: np.ndarray) -> float:
-    """Mean over rows of γ‖δ‖/‖ĝ‖ from the squared norms ``sq``, with 0/0 = 0 (no force, no gradient)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        num = gamma * np.sqrt(sq[0])
-        r = np.where(num == 0, 0.0, num / np.sqrt(sq[1]))
-    return float(np.mean(r))
 
 
 def inner_options(inner_momentum: Any, inner_nesterov: Any, inner_weight_decay: Any) -> tuple:
@@ -298,10 +297,12 @@ class InnerLoop:
                 loss0 = loss
             xi = normal(tuple(x.shape), x) if p.sigma > 0 else None
             phase = SKIP if m is None or step < k else (START if step == k else AVERAGE)
-            acc = find("inner_step", x, xcur, delta, m, v, g, xi, xbuf)
-            run = inner_step if acc is None else acc.run
-            delta, m, xcur, sq = run(p, x, xcur, delta, m, v, g, xi, xbuf, phase, step < L)
-            # γ‖x′ − x‖ / ‖ĝ(x′)‖ at the point just evaluated (0 at step 1, where x′ = x)
-            coupling += _coupling(p.gamma, sq)
+            if step == 1:   # the buffers are fixed for the run: their check is made once
+                acc = find("inner_step", x, xcur, delta, m, v, g, xi, xbuf)
+            # ĝ and ξ are new arrays every step; the generic step is bitwise equal, so a
+            # step whose ĝ fails the condition may run generically mid-loop
+            run = inner_step if acc is None or not host_float64(x, g, xi) else acc.run
+            delta, m, xcur, c = run(p, x, xcur, delta, m, v, g, xi, xbuf, phase, step < L)
+            coupling += c   # γ‖x′ − x‖ / ‖ĝ(x′)‖ at the point just evaluated (0 at step 1)
         mu_offset = delta if m is None else m
         return InnerResult(mu_offset, delta, loss0, L, coupling / L)

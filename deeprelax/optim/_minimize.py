@@ -268,9 +268,10 @@ def _result(optimizer: Any, objective: Any, x0: Any, run: _Run) -> OptimizeResul
     # the optimizer updates its buffers in place: the result owns a copy
     x = copy_array(optimizer.params(run.state))
     full_loss = float(objective.full_loss(x))
-    if not failure and not math.isfinite(full_loss):
+    if not failure and not (math.isfinite(full_loss) and _all_finite(x)):
         # the point after the last step is checked like the point after every other step
-        failure = f"non-finite full loss {full_loss!r} at the point after the last step, step {k}"
+        what = f"full loss {full_loss!r}" if not math.isfinite(full_loss) else "coordinates"
+        failure = f"non-finite {what} at the point after the last step, step {k}"
     if failure:
         coords = ("its coordinates are finite" if _all_finite(x) else
                   "its coordinates are NOT finite: the update of the step before overflowed")

@@ -238,6 +238,8 @@ class NoisyLandscape:
         if self._kind == "scalar" and self._factor == 0.0:
             return np.zeros_like(xh)
         xi = rng.standard_normal(xh.shape)
+        # ζ = S ξ / √b with S Sᵀ = D: the minibatch-mean noise of b samples drawn with
+        # replacement from per-sample gradients of covariance D (Definition 1)
         if self._kind in ("scalar", "diag"):
             z = xi * self._factor
         elif self._kind == "matrix":

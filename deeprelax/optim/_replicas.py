@@ -104,6 +104,8 @@ class ElasticSGD:
              ) -> tuple[ReplicaState, StepInfo]:
         rho = checked("rho", self.rho, state.t, positive=False)
         losses, G = replica_loss_and_grad(objective, state.X, rng)
+        # the elastic force ρ(X_a − x̄) pulls every replica to the mean (Elastic-SGD of the
+        # Parle code: L = 0, the centre variable of EASGD replaced by the replica mean)
         direction = G + rho * (state.X - _mean(state.X)) if rho else G
         info = StepInfo(float(np.mean(losses)), norm(direction), self.n_replicas, rho=rho)
         if not info.finite:  # step contract: nothing moves on a non-finite evaluation
@@ -188,6 +190,8 @@ class Parle:
         rho = checked("rho", self.rho, state.t, positive=False)
         sample, normal = self._streams(objective, rng)
         res = self.inner.run(state.X, gamma, sample, normal, self._work)
+        # Parle's sync step: the local-entropy direction of each replica (X_a − μ_a, or
+        # γ(X_a − μ_a)) plus the elastic pull to the mean (the outer step of parle_mpi.py)
         direction = -gamma * res.mu_offset if self.outer_step == "gamma" else -res.mu_offset
         if rho:
             direction = direction + rho * (state.X - _mean(state.X))
@@ -217,7 +221,7 @@ def parle(lr: float | Schedule, gamma: float | Schedule = 0.01, rho: float | Sch
     r = ``scoping`` (the code: r = 0.5/(N/b) per sync, caps 1 and 10). Evaluated at x̄.
     ``avg_burn_in`` starts each replica's inner average after k steps (see
     :func:`entropy_sgd`); ``StepInfo.coupling`` is the inner loop's coupling diagnostic
-    averaged over replicas.
+    with norms over all replicas' entries (the ratio of RMS norms).
 
     Special cases (exact, tested): ρ = 0 is n independent Entropy-SGD runs (child
     generators as in the module docstring); n = 1 is Entropy-SGD for any ρ

@@ -37,6 +37,8 @@ class _SharpnessObjective:
         self.n_samples = objective.n_samples
 
     def loss_and_grad(self, x: Any, rng: np.random.Generator) -> tuple[float, Any]:
+        # a copy of the generator replays the same minibatch at x + e: the objective
+        # protocol draws everything from rng, so the two gradients see one sample
         replay = copy.deepcopy(rng)
         loss, g = self.objective.loss_and_grad(x, rng)
         xp = array_namespace(g)
@@ -44,7 +46,7 @@ class _SharpnessObjective:
             gn = norm(g)
             e = (self.rho / gn) * g if gn > 0 else 0.0 * g
         else:
-            T = xp.abs(x) + self.adaptive
+            T = xp.abs(x) + self.adaptive   # ASAM's T_x = |x| + η: sharpness in scale-free units
             tg = T * g
             gn = norm(tg)
             e = (self.rho / gn) * (T * tg) if gn > 0 else 0.0 * g

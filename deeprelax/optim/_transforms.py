@@ -145,6 +145,8 @@ def scale_by_learning_rate(lr: float | Schedule) -> GradientTransformation:
     sched = as_schedule("lr", lr)
 
     def update(g: Any, s: CountState, x: Any) -> tuple[Any, CountState]:
+        # the count is this transform's own: a schedule sees the optimizer's step t
+        # (outer steps for Entropy-SGD), and a bad value is reported with that step
         return (-checked("lr", sched, s.count)) * g, CountState(s.count + 1)
 
     return GradientTransformation(lambda x: CountState(0), update)
@@ -170,7 +172,7 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
 
     def update(g: Any, s: TraceState, x: Any) -> tuple[Any, TraceState]:
         v = s.trace
-        v *= m
+        v *= m      # v ← m v + g, no dampening (PyTorch's SGD and optax's trace agree)
         v += g
         return (g + m * v if nesterov else v), s
 
@@ -200,6 +202,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
         xp = array_namespace(g)
         t = s.count + 1
         mu, nu = s.mu, s.nu
+        # the moments are the state's own buffers: updated in place, no temporaries kept
         mu *= b1
         mu += (1 - b1) * g
         nu *= b2
@@ -225,6 +228,8 @@ def add_langevin_noise(lr: float | Schedule, temperature: float, seed: int = 0
     def update(u: Any, s: NoiseState, x: Any) -> tuple[Any, NoiseState]:
         if T == 0:
             return u, NoiseState(s.seed, s.count + 1)
+        # a stream of its own per (seed, step): the noise does not depend on how many
+        # minibatch draws the objective made, and a step is reproducible alone
         rng = np.random.default_rng([s.seed, s.count])
         amp = float(np.sqrt(2.0 * checked("lr", sched, s.count) * T))
         return u + amp * standard_normal(rng, tuple(u.shape), u), NoiseState(s.seed, s.count + 1)

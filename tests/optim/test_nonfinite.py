@@ -181,3 +181,14 @@ def test_the_result_owns_x_and_x0_is_never_written(name):
     for _ in range(3):               # continuing from the state updates its buffers in place
         state, _ = opt.step(state, obj, np.random.default_rng(1))
     np.testing.assert_array_equal(res.x, x_keep)
+
+
+def test_overflowing_coordinates_with_a_finite_loss_are_caught_after_the_last_step():
+    # a loss blind to x never goes non-finite; the update 1 − 10³⁰⁰·10¹⁰ overflows to −inf
+    obj = FunctionObjective(lambda x: 0.0, lambda x: 0.0 * x + 1e10, dim=2)
+    res = minimize(sgd(1e300), obj, np.ones(2), n_steps=1)
+    assert res.status is Status.NONFINITE and res.full_loss == 0.0
+    assert "non-finite coordinates at the point after the last step, step 1" in res.message
+    assert "its coordinates are NOT finite" in res.message
+    ok = minimize(sgd(1.0), obj, np.ones(2), n_steps=1)       # negative control
+    assert ok.status is Status.SUCCESS
