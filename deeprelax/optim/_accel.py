@@ -46,6 +46,9 @@ __all__ = [
     "sgd_kernel",
     "adam_kernel",
     "inner_step_kernel",
+    "SKIP",
+    "START",
+    "AVERAGE",
 ]
 
 
@@ -233,16 +236,17 @@ class InnerScalars(NamedTuple):
 @jit
 def inner_step_kernel(p: InnerScalars, x: np.ndarray, xcur: np.ndarray, delta: np.ndarray,
                       m: np.ndarray, v: np.ndarray, g: np.ndarray, xi: np.ndarray,
-                      xnext: np.ndarray, phase: int, write_next: bool) -> float:  # pragma: no cover
+                      xnext: np.ndarray, phase: int, write_next: bool
+                      ) -> tuple[float, float]:  # pragma: no cover - jitted
     """One inner step of Entropy-SGD (Alg. 1 lines 4–6, written on δ = x′ − x), fused.
 
     δ ← (1 − η′γ)δ − η′ĝ (plain) or δ − η′ d with d from ĝ + γδ (+ λx′, momentum);
     δ += σξ; then the average m = μ − x: ``phase`` SKIP (burn-in), START m = δ,
     AVERAGE m ← (1 − α)(m − δ) + δ; then x′ = x + δ into ``xnext`` (the next evaluation
     point). ``xcur`` is the point ĝ was evaluated at (x at step 1, else ``xnext``).
-    Returns the step's coupling diagnostic γ‖δ_old‖/‖ĝ‖ (over all replicas' entries),
-    from squared norms summed in the same pass (index order: round-off equal to the
-    generic rule's ``vecdot``; the state itself is bitwise equal).
+    Returns ‖δ_old‖² and ‖ĝ‖² (over all replicas' entries) for the coupling diagnostic,
+    summed in the same pass (index order: round-off equal to the generic rule's
+    ``vecdot``; the state itself is bitwise equal).
     """
     # the record's fields as locals, so that LLVM keeps them in registers
     lr, gamma, c1, sigma, keep = p.lr, p.gamma, p.c1, p.sigma, p.keep
@@ -279,18 +283,7 @@ def inner_step_kernel(p: InnerScalars, x: np.ndarray, xcur: np.ndarray, delta: n
             m[i] = d                             # μ_k = x′_k after the burn-in
         if write_next:
             xnext[i] = x[i] + d                  # the next evaluation point x′
-    return coupling_ratio(gamma, s_d, s_g)
-
-
-@jit
-def coupling_ratio(gamma: float, sq_delta: float, sq_g: float) -> float:  # pragma: no cover - jitted
-    """γ‖δ‖/‖ĝ‖ from the squared norms: 0 when γ‖δ‖ = 0 (no coupling force), inf when ĝ = 0 ≠ δ."""
-    num = gamma * np.sqrt(sq_delta)
-    if num == 0.0:
-        return 0.0
-    if sq_g == 0.0:
-        return np.inf
-    return num / np.sqrt(sq_g)
+    return s_d, s_g
 
 
 #: A placeholder for absent kernel buffers (momentum, noise, average).

@@ -43,7 +43,6 @@ from ._accel import (
     START,
     Accelerator,
     InnerScalars,
-    coupling_ratio,
     find,
     flat,
     host_float64,
@@ -60,7 +59,6 @@ NOISE_CONVENTIONS: dict[str, Callable[[float], float]] = {
     "paper": lambda lr: math.sqrt(lr),          # Alg. 1 line 5: √η′ ε N(0, I)
     "code": lambda lr: math.sqrt(2.0 * lr),     # entropy-sgd optim.py: ε/√(η′/2) on dx
 }
-
 
 
 def inner_temperature(noise: float, noise_convention: str = "paper") -> float:
@@ -114,6 +112,16 @@ def inner_step(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g
     return delta, m, (x + delta if write_next else None), coupling
 
 
+def coupling_ratio(gamma: float, sq_delta: float, sq_g: float) -> float:
+    """γ‖δ‖/‖ĝ‖ from the squared norms: 0 when γ‖δ‖ = 0 (no coupling force), inf when ĝ = 0 ≠ δ."""
+    num = gamma * math.sqrt(sq_delta)   # sums of squares: ≥ 0, inf or NaN, all fine for sqrt
+    if num == 0.0:
+        return 0.0
+    if sq_g == 0.0:
+        return math.inf
+    return num / math.sqrt(sq_g)
+
+
 def _sum_sq(xp: Any, a: Any) -> float:
     """Σ aᵢ² over all entries, as a host float (row-wise ``vecdot``, then the rows)."""
     return float(xp.sum(xp.vecdot(a, a)))
@@ -122,9 +130,9 @@ def _sum_sq(xp: Any, a: Any) -> float:
 def _inner_step_fused(p: InnerScalars, x: Any, xcur: Any, delta: Any, m: Any, v: Any, g: Any,
                       xi: Any, xnext: Any, phase: int, write_next: bool) -> tuple[Any, Any, Any, float]:
     """:func:`inner_step` as one pass (:func:`~._accel.inner_step_kernel`), ``xnext`` written in place."""
-    coupling = inner_step_kernel(p, flat(x), flat(xcur), flat(delta), flat(m), flat(v), flat(g), flat(xi),
-                                 flat(xnext), phase, write_next)
-    return delta, m, (xnext if write_next else None), coupling
+    sq_delta, sq_g = inner_step_kernel(p, flat(x), flat(xcur), flat(delta), flat(m), flat(v), flat(g),
+                                       flat(xi), flat(xnext), phase, write_next)
+    return delta, m, (xnext if write_next else None), coupling_ratio(p.gamma, sq_delta, sq_g)
 
 
 register(Accelerator(
