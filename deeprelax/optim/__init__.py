@@ -1,10 +1,16 @@
-"""Array-API optimizers on flat parameter vectors (numpy, cupy, array_api_strict); never jitted.
+"""Array-API optimizers on flat parameter vectors (numpy, cupy, array_api_strict).
 
-One verb, :func:`minimize`, runs an optimizer on an objective. Optimizers are recipes
-of small optax-shaped transforms (:mod:`._transforms`): SGD, Adam, SGLD; Entropy-SGD
-(Algorithm 1 of arXiv:1611.01838, the reference code's conventions as named options)
-and Entropy-Adam; the non-viscous HJ / proximal and Hopf–Lax variants
-(arXiv:1704.04932); Elastic-SGD and Parle on ``(n, d)`` replicas; SAM / ASAM wrappers.
+One verb, :func:`minimize`, runs an optimizer on an objective and reports a
+:class:`~deeprelax._core.Status` (``SUCCESS``, or ``NONFINITE`` with the step).
+Optimizers are recipes of small optax-shaped transforms (:mod:`._transforms`): SGD,
+Adam, SGLD; Entropy-SGD (Algorithm 1 of arXiv:1611.01838, the reference code's
+conventions as named options, plus an averaging burn-in) and Entropy-Adam; the
+non-viscous HJ / proximal and Hopf–Lax variants (arXiv:1704.04932); Elastic-SGD and
+Parle on ``(n, d)`` replicas; SAM / ASAM wrappers.
+
+Updates are in place on the optimizer's own buffers. The rules are generic array-API
+code; on numpy float64 the SGD, Adam and Entropy-SGD inner steps run as registered
+fused Numba kernels (:mod:`._accel`), bitwise equal to the generic rules.
 
 The objective protocol (``dim``, ``batch_size``, ``n_samples``, ``loss_and_grad(x, rng)``,
 ``full_loss(x)``, optional ``loss_and_grad_batch(X, rng)``) is documented in

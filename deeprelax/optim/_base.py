@@ -5,6 +5,15 @@ StepInfo)`` and ``params(state) -> x`` (the point where the loss is evaluated: t
 replica mean for Elastic-SGD/Parle). It owns the gradient evaluations of one step
 (one for SGD, L for Entropy-SGD, two for SAM); :func:`~deeprelax.optim.minimize`
 owns the loop.
+
+Step contract (what :func:`~deeprelax.optim.minimize` relies on to stop at the last
+finite point after a divergence):
+
+- a step whose minibatch loss or step direction is non-finite returns the state it was
+  given, untouched, with that non-finite value in its :class:`StepInfo`;
+- otherwise it may update the arrays of the state in place (x, momentum, moments: one
+  pass over memory per step, as ``torch.optim``) and returns the new state;
+- ``init`` copies ``x0``, so the caller's array is never written.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+import array_api_compat
 import numpy as np
 
-from .._core import ShapeError, array_namespace, bad_parameter
-from ._transforms import GradientTransformation
+from .._core import ShapeError, array_namespace, as_float_array, bad_parameter, check_finite, to_numpy
+from ._transforms import GradientTransformation, apply_update
 
-__all__ = ["Optimizer", "StepInfo", "GradientOptimizer", "GradientState", "norm"]
+__all__ = ["Optimizer", "StepInfo", "GradientOptimizer", "GradientState", "norm", "check_optimizer"]
 
 
 class StepInfo(NamedTuple):
@@ -28,7 +38,10 @@ class StepInfo(NamedTuple):
     ``grad_norm``: ‖direction fed to the outer update‖ (the minibatch gradient for
     SGD, γ(x − μ) for Entropy-SGD; root-mean-square over replicas);
     ``n_grad_evals``: minibatch gradient evaluations spent (all replicas);
-    ``gamma``, ``rho``: scope and coupling used (NaN when not applicable).
+    ``gamma``, ``rho``: scope and coupling used (NaN when not applicable);
+    ``coupling``: Entropy-SGD's inner-loop coupling diagnostic, the mean over the L
+    inner gradient evaluations of ‖γ(x′ − x)‖ / ‖ĝ(x′)‖ (NaN for other optimizers;
+    see :class:`~deeprelax.optim.InnerLoop`).
     """
 
     loss: float
@@ -36,10 +49,16 @@ class StepInfo(NamedTuple):
     n_grad_evals: int
     gamma: float = math.nan
     rho: float = math.nan
+    coupling: float = math.nan
+
+    @property
+    def finite(self) -> bool:
+        """Loss and direction norm both finite (the step was applied)."""
+        return math.isfinite(self.loss) and math.isfinite(self.grad_norm)
 
 
 class Optimizer(Protocol):
-    """The optimizer protocol (see the module docstring)."""
+    """The optimizer protocol (see the module docstring for the step contract)."""
 
     name: str
 
@@ -51,27 +70,56 @@ class Optimizer(Protocol):
     def params(self, state: Any) -> Any: ...
 
 
+def check_optimizer(name: str, opt: Any) -> Any:
+    """Raise a clear error unless ``opt`` has ``init``, ``step`` and ``params``; return it."""
+    missing = [a for a in ("init", "step", "params") if not callable(getattr(opt, a, None))]
+    if missing:
+        raise bad_parameter(name, "an optimizer with init(x0), step(state, objective, rng), params(state)",
+                            f"{type(opt).__name__} lacking {missing}",
+                            "build one with deeprelax.optim.sgd, adam, entropy_sgd, ...")
+    return opt
+
+
 def norm(v: Any) -> float:
-    """Euclidean norm ‖v‖ of a flat vector, or RMS over rows of the row norms for ``(n, d)``."""
+    """Euclidean norm ‖v‖ of a flat vector, or RMS over rows of the row norms for ``(n, d)``.
+
+    √(v·v) by ``vecdot`` (one BLAS-speed pass on numpy); it overflows to inf for
+    ‖v‖ > 1e154, which the callers treat as a non-finite direction.
+    """
     xp = array_namespace(v)
-    if v.ndim == 1:
-        return float(xp.linalg.vector_norm(v))
-    return float(xp.sqrt(xp.sum(v * v) / v.shape[0]))
+    with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN are the answer, not a warning
+        if v.ndim == 1:
+            return math.sqrt(float(xp.vecdot(v, v)))
+        return math.sqrt(float(xp.sum(xp.vecdot(v, v))) / v.shape[0])
 
 
-def check_x0(x0: Any, dim: int, replicas: bool = False) -> Any:
-    """``x0`` as a float64 array of shape ``(d,)`` (or ``(n, d)`` when ``replicas``)."""
-    if not hasattr(x0, "__array_namespace__") and not isinstance(x0, np.ndarray):
-        x0 = np.asarray(x0, dtype=np.float64)
+def copy_array(x: Any) -> Any:
+    """A new array equal to ``x`` (any namespace)."""
+    return array_namespace(x).asarray(x, copy=True)
+
+
+def check_x0(x0: Any, dim: int, replicas: bool = False, name: str = "x0") -> Any:
+    """``x0`` as a finite float64 array of shape ``(d,)`` (or ``(n, d)`` when ``replicas``), copied.
+
+    ``name`` is the caller's parameter. Arrays of any array-API namespace keep it.
+    """
+    if isinstance(x0, np.ndarray) or not array_api_compat.is_array_api_obj(x0):
+        x0 = as_float_array(name, x0)
+    else:
+        xp = array_namespace(x0)
+        if not (xp.isdtype(x0.dtype, "real floating") or xp.isdtype(x0.dtype, "integral")):
+            raise bad_parameter(name, "an array of real numbers", f"an array of dtype {x0.dtype}")
     xp = array_namespace(x0)
     ok = x0.ndim == 1 and x0.shape[0] == dim
-    ok = ok or (replicas and x0.ndim == 2 and x0.shape[1] == dim)
+    ok = ok or (replicas and x0.ndim == 2 and x0.shape[1] == dim and x0.shape[0] >= 1)
     if not ok:
         want = f"({dim},)" + (f" or (n_replicas, {dim})" if replicas else "")
-        raise bad_parameter("x0", f"an array of shape {want} (objective.dim = {dim})",
+        raise bad_parameter(name, f"an array of shape {want} (objective.dim = {dim})",
                             f"shape {tuple(x0.shape)}", "flatten the parameters to one vector",
                             cls=ShapeError)
-    return xp.astype(x0, xp.float64, copy=True)
+    x0 = xp.astype(x0, xp.float64, copy=True)
+    check_finite(name, to_numpy(x0))
+    return x0
 
 
 class GradientState(NamedTuple):
@@ -96,14 +144,25 @@ class GradientOptimizer:
     transform: GradientTransformation
     name: str = "gradient"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.transform, GradientTransformation):
+            raise bad_parameter("transform", "a GradientTransformation", type(self.transform).__name__,
+                                "build it with deeprelax.optim.chain(...) or sgd_transform(...)")
+        if not isinstance(self.name, str):
+            raise bad_parameter("name", "a string", self.name)
+
     def init(self, x0: Any) -> GradientState:
-        return GradientState(x0, self.transform.init(x0))
+        x = copy_array(x0)
+        return GradientState(x, self.transform.init(x))
 
     def step(self, state: GradientState, objective: Any, rng: np.random.Generator
              ) -> tuple[GradientState, StepInfo]:
         loss, g = objective.loss_and_grad(state.x, rng)
-        u, inner = self.transform.update(g, state.inner, state.x)
-        return GradientState(state.x + u, inner), StepInfo(float(loss), norm(g), 1)
+        info = StepInfo(float(loss), norm(g), 1)
+        if not info.finite:  # the step contract: nothing moves on a non-finite evaluation
+            return state, info
+        x, inner = apply_update(self.transform, g, state.inner, state.x)
+        return GradientState(x, inner), info
 
     def params(self, state: GradientState) -> Any:
         return state.x

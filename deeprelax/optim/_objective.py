@@ -48,8 +48,10 @@ import numpy as np
 from .._core import (
     ParameterError,
     ShapeError,
+    as_float_array,
     bad_parameter,
     check_finite,
+    check_int,
     check_nonnegative,
     check_psd,
     to_numpy,
@@ -63,6 +65,7 @@ __all__ = [
     "check_objective",
     "replica_loss_and_grad",
     "replica_seeds",
+    "check_rng",
 ]
 
 #: Upper bound (exclusive) of the child seeds drawn for per-replica generators.
@@ -95,14 +98,28 @@ def check_objective(objective: Any) -> Any:
             "objective", "an object with dim, batch_size, n_samples, loss_and_grad(x, rng), "
             "full_loss(x)", f"{type(objective).__name__} lacking {missing}",
             "wrap your functions in deeprelax.optim.FunctionObjective")
-    if int(objective.dim) < 1 or int(objective.batch_size) < 1:
-        raise bad_parameter("objective.dim / objective.batch_size", "positive integers",
-                            (objective.dim, objective.batch_size))
+    if not callable(objective.loss_and_grad) or not callable(objective.full_loss):
+        raise bad_parameter("objective", "an object whose loss_and_grad and full_loss are callable",
+                            type(objective).__name__)
+    check_int("objective.dim", objective.dim, low=1)
+    check_int("objective.batch_size", objective.batch_size, low=1)
+    if objective.n_samples is not None:
+        check_int("objective.n_samples", objective.n_samples, low=1)
     return objective
+
+
+def check_rng(name: str, rng: Any) -> np.random.Generator:
+    """Raise unless ``rng`` is a :class:`numpy.random.Generator` (randomness is passed in)."""
+    if not isinstance(rng, np.random.Generator):
+        raise bad_parameter(name, "a numpy.random.Generator", type(rng).__name__,
+                            "pass np.random.default_rng(seed)")
+    return rng
 
 
 def replica_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` child seeds drawn from ``rng``: replica i's generator is ``default_rng(seeds[i])``."""
+    check_rng("rng", rng)
+    n = check_int("n", n, low=0)
     return rng.integers(_CHILD_SEED_BOUND, size=n)
 
 
@@ -116,6 +133,11 @@ def replica_loss_and_grad(
     so that replica i's minibatches are those of an independent run driven by the
     same child generators.
     """
+    check_objective(objective)
+    check_rng("rng", rng)
+    if not hasattr(X, "shape") or len(X.shape) != 2 or X.shape[1] != int(objective.dim) or X.shape[0] < 1:
+        raise bad_parameter("X", f"an array of shape (n, {int(objective.dim)}), n >= 1",
+                            f"shape {getattr(X, 'shape', type(X).__name__)}", cls=ShapeError)
     batch = getattr(objective, "loss_and_grad_batch", None)
     if batch is not None:
         losses, grads = batch(X, rng)
@@ -136,7 +158,7 @@ def _noise_factor(noise_cov: Any, dim: int) -> tuple[str, Any]:
     """Classify ``noise_cov`` and return a factor S with S Sᵀ = D (or a callable)."""
     if callable(noise_cov):
         return "callable", noise_cov
-    D = np.asarray(noise_cov, dtype=np.float64)
+    D = as_float_array("noise_cov", noise_cov)
     check_finite("noise_cov", D)
     if D.ndim == 0:
         return "scalar", np.sqrt(check_nonnegative("noise_cov", float(D), "pass a variance >= 0"))
@@ -199,14 +221,15 @@ class NoisyLandscape:
 
     def __init__(self, landscape: Any, noise_cov: Any = 0.0, batch_size: int = 1,
                  n_samples: int | None = None) -> None:
+        missing = [a for a in ("dim", "grad", "value") if not hasattr(landscape, a)]
+        if missing:
+            raise bad_parameter("landscape", "a Landscape (dim, value, grad), e.g. deeprelax.landscapes.quadratic",
+                                f"{type(landscape).__name__} lacking {missing}",
+                                "for your own functions use FunctionObjective")
         self.landscape = landscape
-        self.dim = int(landscape.dim)
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise bad_parameter("batch_size", "a positive integer", batch_size)
-        self.batch_size = int(batch_size)
-        if n_samples is not None and (int(n_samples) != n_samples or n_samples < 1):
-            raise bad_parameter("n_samples", "a positive integer or None", n_samples)
-        self.n_samples = None if n_samples is None else int(n_samples)
+        self.dim = check_int("landscape.dim", landscape.dim, low=1)
+        self.batch_size = check_int("batch_size", batch_size, low=1)
+        self.n_samples = None if n_samples is None else check_int("n_samples", n_samples, low=1)
         self._kind, self._factor = _noise_factor(noise_cov, self.dim)
         self.noise_cov = noise_cov
 
@@ -215,6 +238,8 @@ class NoisyLandscape:
         if self._kind == "scalar" and self._factor == 0.0:
             return np.zeros_like(xh)
         xi = rng.standard_normal(xh.shape)
+        # ζ = S ξ / √b with S Sᵀ = D: the minibatch-mean noise of b samples drawn with
+        # replacement from per-sample gradients of covariance D (Definition 1)
         if self._kind in ("scalar", "diag"):
             z = xi * self._factor
         elif self._kind == "matrix":
@@ -232,15 +257,17 @@ class NoisyLandscape:
         return z / np.sqrt(self.batch_size)
 
     def _host(self, x: Any, ndim: int) -> np.ndarray:
-        xh = np.asarray(to_numpy(x), dtype=np.float64)
+        name = "x" if ndim == 1 else "X"
+        xh = as_float_array(name, to_numpy(x)) if array_api_compat.is_array_api_obj(x) else as_float_array(name, x)
         if xh.ndim != ndim or xh.shape[-1] != self.dim:
             want = f"({self.dim},)" if ndim == 1 else f"(n, {self.dim})"
-            raise bad_parameter("x", f"an array of shape {want}", f"shape {xh.shape}",
+            raise bad_parameter(name, f"an array of shape {want}", f"shape {xh.shape}",
                                 cls=ShapeError)
         return xh
 
     def loss_and_grad(self, x: Any, rng: np.random.Generator) -> tuple[float, Any]:
         """f(x) and ∇f(x) + N(0, D(x)/b) for ``x`` of shape ``(d,)``."""
+        check_rng("rng", rng)
         xh = self._host(x, 1)
         g = self.landscape.grad(xh).reshape(self.dim) + self._noise(xh, rng)
         loss = float(self.landscape.value(xh[None, :])[0])
@@ -248,6 +275,7 @@ class NoisyLandscape:
 
     def loss_and_grad_batch(self, X: Any, rng: np.random.Generator) -> tuple[np.ndarray, Any]:
         """Rows of ``X`` (n, d): losses (n,) and gradients (n, d), independent noise per row."""
+        check_rng("rng", rng)
         xh = self._host(X, 2)
         g = self.landscape.grad(xh) + self._noise(xh, rng)
         return np.asarray(self.landscape.value(xh), dtype=np.float64), _like(g, X)
@@ -293,26 +321,25 @@ class FunctionObjective:
 
     def __init__(self, value: Callable[[Any], Any], grad: Callable[[Any], Any], *, dim: int,
                  noise_std: float = 0.0, batch_size: int = 1, n_samples: int | None = None) -> None:
-        if not callable(value) or not callable(grad):
-            raise bad_parameter("value/grad", "callables of x", (value, grad))
-        if int(dim) != dim or dim < 1:
-            raise bad_parameter("dim", "a positive integer", dim)
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise bad_parameter("batch_size", "a positive integer", batch_size)
+        for name, f in (("value", value), ("grad", grad)):
+            if not callable(f):
+                raise bad_parameter(name, "a callable of x", f)
         self._value, self._grad = value, grad
-        self.dim = int(dim)
+        self.dim = check_int("dim", dim, low=1)
         self.noise_std = check_nonnegative("noise_std", noise_std)
-        self.batch_size = int(batch_size)
-        self.n_samples = None if n_samples is None else int(n_samples)
+        self.batch_size = check_int("batch_size", batch_size, low=1)
+        self.n_samples = None if n_samples is None else check_int("n_samples", n_samples, low=1)
 
     def loss_and_grad(self, x: Any, rng: np.random.Generator) -> tuple[float, Any]:
         """f(x) and ∇f(x) (+ N(0, σ²I/b))."""
-        if x.shape != (self.dim,):
-            raise bad_parameter("x", f"an array of shape ({self.dim},)", f"shape {x.shape}",
+        if getattr(x, "shape", None) != (self.dim,):
+            raise bad_parameter("x", f"an array of shape ({self.dim},)", f"shape {getattr(x, 'shape', None)}",
                                 cls=ShapeError)
+        check_rng("rng", rng)
         g = self._grad(x)
-        if g.shape != (self.dim,):
-            raise ParameterError(f"`grad(x)` must return shape ({self.dim},), got {g.shape}")
+        if getattr(g, "shape", None) != (self.dim,):
+            raise ParameterError(f"`grad(x)` must return an array of shape ({self.dim},), got "
+                                 f"{getattr(g, 'shape', type(g).__name__)}; return the gradient as one flat array")
         if self.noise_std > 0:
             sd = float(self.noise_std / np.sqrt(self.batch_size))
             g = g + sd * standard_normal(rng, (self.dim,), x)

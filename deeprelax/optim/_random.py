@@ -23,9 +23,15 @@ __all__ = ["standard_normal"]
 _DEVICE_SEED_BOUND = 2**63
 
 
-def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], like: Any) -> Any:
-    """I.i.d. N(0, 1) of ``shape`` (float64) in the namespace and on the device of ``like``."""
+def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], like: Any, out: Any = None) -> Any:
+    """I.i.d. N(0, 1) of ``shape`` (float64) in the namespace and on the device of ``like``.
+
+    ``out`` (numpy only, float64 of ``shape``): draw into it (the same numbers as a new
+    array, without allocating and first-touching one per draw); ignored otherwise.
+    """
     if isinstance(like, np.ndarray):
+        if out is not None and out.shape == tuple(shape) and out.dtype == np.float64:
+            return rng.standard_normal(out=out)
         return rng.standard_normal(shape)
     if array_api_compat.is_cupy_array(like):
         import cupy

@@ -22,14 +22,23 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._core import ShapeError, array_namespace, bad_parameter, check_choice
+from .._core import (
+    ShapeError,
+    array_namespace,
+    bad_parameter,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from ._alias import sgd_transform
 from ._base import StepInfo, norm
-from ._entropy import OUTER_STEPS, InnerLoop, _int_at_least
+from ._entropy import OUTER_STEPS, InnerLoop, _check_parts
+from ._inner import Workspace, inner_options
 from ._objective import replica_loss_and_grad, replica_seeds
 from ._random import standard_normal
 from ._schedules import Schedule, as_schedule, checked, exponential_growth
-from ._transforms import GradientTransformation
+from ._transforms import GradientTransformation, apply_update
 
 __all__ = ["ReplicaState", "ElasticSGD", "Parle", "elastic_sgd", "parle"]
 
@@ -43,6 +52,7 @@ class ReplicaState(NamedTuple):
 
 
 def _init_replicas(x0: Any, n: int) -> Any:
+    """n copies of the vector x0 as rows, or a copy of the (n, d) array x0."""
     xp = array_namespace(x0)
     if x0.ndim == 1:
         return xp.stack([x0] * n, axis=0)
@@ -56,13 +66,20 @@ def _mean(X: Any) -> Any:
     return array_namespace(X).mean(X, axis=0)
 
 
-def _schedule(name: str, value: float | Schedule, rate: float, cap: float | None,
+def _zero(t: int) -> float:
+    return 0.0
+
+
+def _schedule(name: str, value: float | Schedule, rate: float, cap: float | None, cap_name: str,
               positive: bool) -> Schedule:
+    """value·(1 + rate)^t capped at ``cap`` (or the caller's schedule); errors name the caller's parameters."""
+    if cap is not None:
+        cap = check_positive(cap_name, cap)
     if callable(value):
         return value
     as_schedule(name, value, positive)
     if float(value) == 0:
-        return lambda t: 0.0
+        return _zero
     return exponential_growth(float(value), rate, cap)
 
 
@@ -75,6 +92,10 @@ class ElasticSGD:
     outer: GradientTransformation
     name: str = "elastic_sgd"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_replicas", check_int("n_replicas", self.n_replicas, low=1))
+        _check_parts({"rho": self.rho}, self.outer, "gamma", self.name)
+
     def init(self, x0: Any) -> ReplicaState:
         X = _init_replicas(x0, self.n_replicas)
         return ReplicaState(X, self.outer.init(X), 0)
@@ -83,10 +104,14 @@ class ElasticSGD:
              ) -> tuple[ReplicaState, StepInfo]:
         rho = checked("rho", self.rho, state.t, positive=False)
         losses, G = replica_loss_and_grad(objective, state.X, rng)
+        # the elastic force ρ(X_a − x̄) pulls every replica to the mean (Elastic-SGD of the
+        # Parle code: L = 0, the centre variable of EASGD replaced by the replica mean)
         direction = G + rho * (state.X - _mean(state.X)) if rho else G
-        u, outer = self.outer.update(direction, state.outer, state.X)
         info = StepInfo(float(np.mean(losses)), norm(direction), self.n_replicas, rho=rho)
-        return ReplicaState(state.X + u, outer, state.t + 1), info
+        if not info.finite:  # step contract: nothing moves on a non-finite evaluation
+            return state, info
+        X, outer = apply_update(self.outer, direction, state.outer, state.X)
+        return ReplicaState(X, outer, state.t + 1), info
 
     def params(self, state: ReplicaState) -> Any:
         return _mean(state.X)
@@ -114,8 +139,9 @@ def elastic_sgd(lr: float | Schedule, rho: float | Schedule = 1.0, *, n_replicas
     Zhang, Choromanska, LeCun, "Deep learning with elastic averaging SGD", NeurIPS 2015,
     arXiv:1412.6651; Chaudhari et al., "Parle", arXiv:1707.00424.
     """
-    n = _int_at_least("n_replicas", n_replicas, 1, "pass n_replicas >= 1")
-    return ElasticSGD(n, _schedule("rho", rho, scoping, rho_max, positive=False),
+    n = check_int("n_replicas", n_replicas, low=1, fix="pass n_replicas >= 1")
+    scoping = check_nonnegative("scoping", scoping)
+    return ElasticSGD(n, _schedule("rho", rho, scoping, rho_max, "rho_max", positive=False),
                       sgd_transform(lr, momentum, nesterov))
 
 
@@ -130,6 +156,13 @@ class Parle:
     outer: GradientTransformation
     outer_step: str = "scoped"
     name: str = "parle"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_replicas", check_int("n_replicas", self.n_replicas, low=1))
+        if not isinstance(self.inner, InnerLoop):
+            raise bad_parameter("inner", "an InnerLoop", type(self.inner).__name__)
+        _check_parts({"gamma": self.gamma, "rho": self.rho}, self.outer, self.outer_step, self.name)
+        object.__setattr__(self, "_work", Workspace())   # the inner loop's scratch, reused
 
     def init(self, x0: Any) -> ReplicaState:
         X = _init_replicas(x0, self.n_replicas)
@@ -156,14 +189,18 @@ class Parle:
         gamma = checked("gamma", self.gamma, state.t)
         rho = checked("rho", self.rho, state.t, positive=False)
         sample, normal = self._streams(objective, rng)
-        res = self.inner.run(state.X, gamma, sample, normal)
+        res = self.inner.run(state.X, gamma, sample, normal, self._work)
+        # Parle's sync step: the local-entropy direction of each replica (X_a − μ_a, or
+        # γ(X_a − μ_a)) plus the elastic pull to the mean (the outer step of parle_mpi.py)
         direction = -gamma * res.mu_offset if self.outer_step == "gamma" else -res.mu_offset
         if rho:
             direction = direction + rho * (state.X - _mean(state.X))
-        u, outer = self.outer.update(direction, state.outer, state.X)
         info = StepInfo(float(np.mean(res.loss)), norm(direction),
-                        self.n_replicas * res.n_grad_evals, gamma, rho)
-        return ReplicaState(state.X + u, outer, state.t + 1), info
+                        self.n_replicas * res.n_grad_evals, gamma, rho, res.coupling)
+        if not info.finite:
+            return state, info
+        X, outer = apply_update(self.outer, direction, state.outer, state.X)
+        return ReplicaState(X, outer, state.t + 1), info
 
     def params(self, state: ReplicaState) -> Any:
         return _mean(state.X)
@@ -174,7 +211,7 @@ def parle(lr: float | Schedule, gamma: float | Schedule = 0.01, rho: float | Sch
           alpha: float = 0.25, noise_convention: str = "paper", outer_step: str = "scoped",
           scoping: float = 0.0, gamma_max: float | None = 1.0, rho_max: float | None = 10.0,
           momentum: float = 0.0, nesterov: bool = False, inner_momentum: float = 0.0,
-          inner_nesterov: bool = False) -> Parle:
+          inner_nesterov: bool = False, avg_burn_in: int = 0) -> Parle:
     """Parle: replicas running Entropy-SGD inner loops, coupled to their mean every L steps.
 
     Per sync step t: each replica a runs L inner steps anchored at X_a (the
@@ -182,6 +219,9 @@ def parle(lr: float | Schedule, gamma: float | Schedule = 0.01, rho: float | Sch
     X_a ← X_a − η[(X_a − μ_a) + ρ_t(X_a − x̄)] ("scoped"; γ_t(X_a − μ_a) with
     "gamma"), with γ_t = min(γ₀(1 + r)^t, γ_max) and ρ_t = min(ρ₀(1 + r)^t, ρ_max),
     r = ``scoping`` (the code: r = 0.5/(N/b) per sync, caps 1 and 10). Evaluated at x̄.
+    ``avg_burn_in`` starts each replica's inner average after k steps (see
+    :func:`entropy_sgd`); ``StepInfo.coupling`` is the inner loop's coupling diagnostic
+    with norms over all replicas' entries (the ratio of RMS norms).
 
     Special cases (exact, tested): ρ = 0 is n independent Entropy-SGD runs (child
     generators as in the module docstring); n = 1 is Entropy-SGD for any ρ
@@ -194,10 +234,11 @@ def parle(lr: float | Schedule, gamma: float | Schedule = 0.01, rho: float | Sch
     "Parle: parallelizing stochastic gradient descent", arXiv:1707.00424;
     ucla-vision/parle (defaults n = 3, L = 25, η′ = 0.1, γ₀ = 0.01).
     """
-    n = _int_at_least("n_replicas", n_replicas, 1, "pass n_replicas >= 1")
+    n = check_int("n_replicas", n_replicas, low=1, fix="pass n_replicas >= 1")
     check_choice("outer_step", outer_step, OUTER_STEPS)
-    inner = InnerLoop(n_inner, inner_lr, noise, alpha, noise_convention, inner_momentum,
-                      inner_nesterov)
-    return Parle(n, inner, _schedule("gamma", gamma, scoping, gamma_max, positive=True),
-                 _schedule("rho", rho, scoping, rho_max, positive=False),
+    scoping = check_nonnegative("scoping", scoping)
+    inner = InnerLoop(n_inner, inner_lr, noise, alpha, noise_convention,
+                      *inner_options(inner_momentum, inner_nesterov, 0.0), avg_burn_in)
+    return Parle(n, inner, _schedule("gamma", gamma, scoping, gamma_max, "gamma_max", positive=True),
+                 _schedule("rho", rho, scoping, rho_max, "rho_max", positive=False),
                  sgd_transform(lr, momentum, nesterov), outer_step)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core import array_namespace, check_nonnegative
-from ._base import StepInfo
+from .._core import array_namespace, bad_parameter, check_nonnegative
+from ._base import StepInfo, check_optimizer, norm
 
 __all__ = ["SAM", "sam", "asam"]
 
@@ -37,16 +37,18 @@ class _SharpnessObjective:
         self.n_samples = objective.n_samples
 
     def loss_and_grad(self, x: Any, rng: np.random.Generator) -> tuple[float, Any]:
+        # a copy of the generator replays the same minibatch at x + e: the objective
+        # protocol draws everything from rng, so the two gradients see one sample
         replay = copy.deepcopy(rng)
         loss, g = self.objective.loss_and_grad(x, rng)
         xp = array_namespace(g)
         if self.adaptive is None:
-            gn = float(xp.linalg.vector_norm(g))
+            gn = norm(g)
             e = (self.rho / gn) * g if gn > 0 else 0.0 * g
         else:
-            T = xp.abs(x) + self.adaptive
+            T = xp.abs(x) + self.adaptive   # ASAM's T_x = |x| + η: sharpness in scale-free units
             tg = T * g
-            gn = float(xp.linalg.vector_norm(tg))
+            gn = norm(tg)
             e = (self.rho / gn) * (T * tg) if gn > 0 else 0.0 * g
         _, g_adv = self.objective.loss_and_grad(x + e, replay)
         return loss, g_adv
@@ -63,6 +65,14 @@ class SAM:
     rho: float
     adaptive: float | None = None
     name: str = "sam"
+
+    def __post_init__(self) -> None:
+        check_optimizer("base", self.base)
+        object.__setattr__(self, "rho", check_nonnegative("rho", self.rho))
+        if self.adaptive is not None:
+            object.__setattr__(self, "adaptive", check_nonnegative("adaptive", self.adaptive))
+        if not isinstance(self.name, str):
+            raise bad_parameter("name", "a string", self.name)
 
     def init(self, x0: Any) -> Any:
         return self.base.init(x0)
@@ -91,7 +101,7 @@ def sam(base: Any, rho: float = 0.05) -> SAM:
     >>> from deeprelax.optim import sgd
     >>> opt = sam(sgd(0.1, momentum=0.9), rho=0.05)
     """
-    return SAM(base, check_nonnegative("rho", rho))
+    return SAM(check_optimizer("base", base), check_nonnegative("rho", rho))
 
 
 def asam(base: Any, rho: float = 0.5, eta: float = 0.01) -> SAM:
@@ -101,4 +111,5 @@ def asam(base: Any, rho: float = 0.5, eta: float = 0.01) -> SAM:
     ----------
     J. Kwon, J. Kim, H. Park, I. K. Choi, "ASAM", ICML 2021, arXiv:2102.11600.
     """
-    return SAM(base, check_nonnegative("rho", rho), check_nonnegative("eta", eta), "asam")
+    return SAM(check_optimizer("base", base), check_nonnegative("rho", rho), check_nonnegative("eta", eta),
+               "asam")

@@ -8,10 +8,11 @@ to :func:`constant`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .._core import ParameterError, bad_parameter
+from .._core import ParameterError, bad_parameter, check_float, check_int
 
 __all__ = [
     "Schedule",
@@ -30,18 +31,32 @@ _MAX_EXPONENT = 700.0
 
 
 def _finite(name: str, v: float, positive: bool = True) -> float:
-    v = float(v)
-    if not math.isfinite(v) or (v <= 0 if positive else v < 0):
-        what = "a positive finite number" if positive else "a non-negative finite number"
-        raise bad_parameter(name, what, v, f"pass {name} {'>' if positive else '>='} 0")
-    return v
+    """``v`` as a finite float, > 0 (``positive``) or >= 0; the type is checked first."""
+    fix = f"pass {name} {'>' if positive else '>='} 0"
+    if positive:
+        return check_float(name, v, low=0.0, low_inclusive=False, fix=fix)
+    return check_float(name, v, low=0.0, fix=fix)
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)  # normalise a field of a frozen dataclass
+
+
+def _sequence(name: str, v: object) -> list:
+    """``v`` as a list when it is a sized iterable other than a string."""
+    if isinstance(v, (str, bytes)) or not (hasattr(v, "__len__") and hasattr(v, "__iter__")):
+        raise bad_parameter(name, "a list", v)
+    return list(v)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
 class constant:
-    """η_t = value."""
+    """η_t = value (a finite number; 0 and negative values are refused where used)."""
 
     value: float
+
+    def __post_init__(self) -> None:
+        _set(self, "value", check_float("value", self.value))
 
     def __call__(self, t: int) -> float:
         return self.value
@@ -56,8 +71,9 @@ class step_drops:
     factor: float
 
     def __post_init__(self) -> None:
-        if int(self.every) != self.every or self.every < 1:
-            raise bad_parameter("every", "a positive integer number of steps", self.every)
+        _set(self, "value", _finite("value", self.value))
+        _set(self, "every", check_int("every", self.every, low=1, fix="pass a positive number of steps"))
+        _set(self, "factor", _finite("factor", self.factor))
 
     def __call__(self, t: int) -> float:
         return self.value * self.factor ** (t // self.every)
@@ -71,13 +87,16 @@ class piecewise_constant:
     values: Sequence[float]
 
     def __post_init__(self) -> None:
-        b = list(self.boundaries)
-        if len(self.values) != len(b) + 1:
+        b = [check_int(f"boundaries[{i}]", v, low=0) for i, v in enumerate(_sequence("boundaries", self.boundaries))]
+        vals = [check_float(f"values[{i}]", v) for i, v in enumerate(_sequence("values", self.values))]
+        if len(vals) != len(b) + 1:
             raise ParameterError(
                 f"`values` must have len(boundaries) + 1 = {len(b) + 1} entries, "
-                f"got {len(self.values)}")
+                f"got {len(vals)}; give one value per interval")
         if any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
             raise bad_parameter("boundaries", "strictly increasing", b)
+        _set(self, "boundaries", tuple(b))
+        _set(self, "values", tuple(vals))
 
     def __call__(self, t: int) -> float:
         for i, b in enumerate(self.boundaries):
@@ -93,13 +112,15 @@ def epoch_table(table: Sequence[Sequence[float]], steps_per_epoch: int) -> piece
     0.01 from epoch 6 on (the last value is kept after the table ends). An epoch is
     ``steps_per_epoch`` steps (N/b outer steps for Entropy-SGD).
     """
-    if int(steps_per_epoch) != steps_per_epoch or steps_per_epoch < 1:
-        raise bad_parameter("steps_per_epoch", "a positive integer", steps_per_epoch)
-    rows = [tuple(r) for r in table]
-    if not rows or any(len(r) != 2 for r in rows):
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, low=1)
+    rows = _sequence("table", table)
+    if not rows or any(isinstance(r, (str, bytes)) or not hasattr(r, "__len__") or len(r) != 2 for r in rows):
         raise bad_parameter("table", "a non-empty list of [epoch_end, value] pairs", table)
-    bounds = [int(r[0]) * int(steps_per_epoch) for r in rows[:-1]]
-    return piecewise_constant(bounds, [float(r[1]) for r in rows])
+    ends = [check_int(f"table[{i}][0]", r[0], low=0) for i, r in enumerate(rows)]
+    vals = [check_float(f"table[{i}][1]", r[1]) for i, r in enumerate(rows)]
+    if any(b <= a for a, b in zip(ends, ends[1:])):
+        raise bad_parameter("table", "rows with strictly increasing epoch_end", ends)
+    return piecewise_constant([e * steps_per_epoch for e in ends[:-1]], vals)
 
 
 @dataclass(frozen=True)
@@ -114,10 +135,10 @@ class exponential_growth:
     cap: float | None = None
 
     def __post_init__(self) -> None:
-        _finite("gamma0", self.value)
-        _finite("rate", self.rate, positive=False)
+        _set(self, "value", _finite("value", self.value))
+        _set(self, "rate", _finite("rate", self.rate, positive=False))
         if self.cap is not None:
-            _finite("cap", self.cap)
+            _set(self, "cap", _finite("cap", self.cap))
 
     def __call__(self, t: int) -> float:
         expo = t * math.log1p(self.rate)
@@ -126,15 +147,21 @@ class exponential_growth:
 
 
 def as_schedule(name: str, value: float | Schedule, positive: bool = True) -> Schedule:
-    """``value`` as a schedule; a float is checked (> 0, or ≥ 0) and made :class:`constant`."""
+    """``value`` as a schedule; a number is checked (> 0, or ≥ 0) and made :class:`constant`.
+
+    ``name`` is the caller's parameter (``"lr"``, ``"gamma"``), named in errors.
+    """
     if callable(value):
         return value
     return constant(_finite(name, value, positive))
 
 
 def checked(name: str, schedule: Schedule, t: int, positive: bool = True) -> float:
-    """``schedule(t)``, raising with the step when it is negative or non-finite."""
-    v = float(schedule(t))
+    """``schedule(t)``, raising with the step when it is not a number, negative or non-finite."""
+    raw = schedule(t)
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
+        raise ParameterError(f"`{name}` schedule must return real numbers, got {raw!r} at step {t}")
+    v = float(raw)
     if not math.isfinite(v) or (v <= 0 if positive else v < 0):
         rel = ">" if positive else ">="
         raise ParameterError(f"`{name}` schedule must give {rel} 0 finite values, got {v!r} at step {t}")

@@ -8,6 +8,7 @@ from deeprelax._core import NonFiniteError, ParameterError, ShapeError
 from deeprelax.landscapes import quadratic, sharp_wide
 from deeprelax.optim import (
     NONFINITE,
+    SUCCESS,
     FunctionObjective,
     NoisyLandscape,
     Objective,
@@ -96,16 +97,16 @@ def test_learning_rate_schedule_is_used(parabola):
 
 
 @pytest.mark.parametrize("make,match", [
-    (lambda: sgd(-0.1), r"`lr` must be a positive finite number, got -0.1; pass lr > 0"),
-    (lambda: sgd(0.1, momentum=1.2), r"`momentum` must be in \[0, 1\)"),
+    (lambda: sgd(-0.1), r"`lr` must be a number > 0, got -0.1; pass lr > 0"),
+    (lambda: sgd(0.1, momentum=1.2), r"`momentum` must be a number < 1, got 1.2; pass momentum in \[0, 1\)"),
     (lambda: entropy_sgd(0.1, n_inner=-1), r"`n_inner` must be an integer >= 1, got -1"),
     (lambda: entropy_sgd(0.1, n_inner=0), r"L = 0 is plain SGD"),
-    (lambda: entropy_sgd(0.1, gamma=-1.0), r"`gamma` must be a positive finite number"),
-    (lambda: entropy_sgd(0.1, alpha=0.0), r"`alpha` must be in \(0, 1\]"),
+    (lambda: entropy_sgd(0.1, gamma=-1.0), r"`gamma` must be a number > 0, got -1.0"),
+    (lambda: entropy_sgd(0.1, alpha=0.0), r"`alpha` must be a number > 0, got 0.0; 0.75 is the paper"),
     (lambda: entropy_sgd(0.1, noise_convention="torch"),
      r"`noise_convention` must be one of \['code', 'paper'\], got 'torch'"),
     (lambda: entropy_sgd(0.1, outer_step="x"), r"`outer_step` must be one of"),
-    (lambda: parle(0.1, rho=-1.0), r"`rho` must be a non-negative finite number"),
+    (lambda: parle(0.1, rho=-1.0), r"`rho` must be a number >= 0, got -1.0"),
     (lambda: elastic_sgd(0.1, n_replicas=0), r"`n_replicas` must be an integer >= 1"),
 ], ids=["lr", "momentum", "L<0", "L=0", "gamma", "alpha", "noise_conv", "outer", "rho", "n"])
 def test_bad_parameters(make, match):
@@ -144,10 +145,17 @@ def test_nonfinite_gradient_stops_with_status_and_step(opt):
     obj = FunctionObjective(lambda x: float(0.5 * x @ x), grad, dim=2)
     res = minimize(opt, obj, np.ones(2), n_steps=50)
     assert res.status == NONFINITE and not res.success
-    assert f"at step {res.n_steps}" in res.message and res.n_steps <= 7
-    assert np.all(np.isfinite(res.x))
+    k = res.n_steps
+    assert f"in step {k + 1}, at the point after {k} steps" in res.message and k <= 7
+    assert f"x is the point after {k} steps, where the run stopped (its coordinates are finite" \
+        in res.message
+    assert np.all(np.isfinite(res.x)) and np.isfinite(res.full_loss)
 
 
 def test_callback_stops(parabola):
     res = minimize(sgd(0.1), parabola, np.ones(3), n_steps=100, callback=lambda k, x, i: k == 5)
-    assert res.status == "callback" and res.n_steps == 5
+    assert res.status == SUCCESS and res.success and res.stopped_by_callback and res.n_steps == 5
+    assert res.message.startswith("stopped by the callback after step 5")
+    full = minimize(sgd(0.1), parabola, np.ones(3), n_steps=5)
+    assert full.success and not full.stopped_by_callback          # negative control
+    np.testing.assert_array_equal(res.x, full.x)
