@@ -98,7 +98,6 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    report = importlib.import_module("paper_figs._report")
     base = importlib.import_module("experiments._base")
     if args.command == "list":
         for name in base.experiment_names():
@@ -121,6 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         kw: dict[str, Any] = {"config_path": args.config, "overrides": overrides}
     else:
         names, kw = args.only, {}
+    report = importlib.import_module("paper_figs._report")
     try:
         path = report.build_report(args.out, scale=args.scale, experiments=names, force=args.force,
                                    progress=not args.no_progress, **kw)

@@ -346,7 +346,8 @@ def read_results(outdir: str | os.PathLike, *, arrays: bool = True) -> Results |
             raise ValueError("results.json holds no experiment result")
         arr: dict[str, np.ndarray] = {}
         if arrays:
-            with np.load(npath, allow_pickle=False) as z:
+            # read the bytes first: np.load leaves its file open when the zip is truncated
+            with np.load(io.BytesIO(npath.read_bytes()), allow_pickle=False) as z:
                 arr = {k: z[k] for k in z.files}
         checks = tuple(Check.from_dict(c) for c in meta.get("checks", []))
     except _DAMAGED as exc:

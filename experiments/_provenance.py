@@ -97,10 +97,17 @@ def _imports(path: Path) -> set[str]:
 
 def experiment_sources(module: ModuleType | str) -> tuple[list[Path], set[str]]:
     """The source files of an experiment (its module and the ``experiments.*`` modules it imports,
-    transitively) and every module name those files import."""
-    name = module if isinstance(module, str) else module.__name__
-    seen: dict[str, Path] = {}
-    names: set[str] = set()
+    transitively) and every module name imported by the experiment modules among them — not by
+    the framework's own ``experiments._*`` modules (read once per process)."""
+    files = _sources(module if isinstance(module, str) else module.__name__)
+    names = set().union(*(imps for mod, (_, imps) in files.items()
+                          if not mod.rpartition(".")[2].startswith("_")))
+    return sorted({path for path, _ in files.values()}), names
+
+
+@functools.cache
+def _sources(name: str) -> dict[str, tuple[Path, set[str]]]:
+    seen: dict[str, tuple[Path, set[str]]] = {}
     todo = [name]
     while todo:
         mod = todo.pop()
@@ -109,16 +116,20 @@ def experiment_sources(module: ModuleType | str) -> tuple[list[Path], set[str]]:
         path = _module_file(mod)
         if path is None:
             continue
-        seen[mod] = path
         imps = _imports(path)
-        names |= imps
+        seen[mod] = (path, imps)
         todo.extend(m for m in imps if m == "experiments" or m.startswith("experiments."))
-    return sorted(set(seen.values())), names
+    return seen
 
 
 def experiment_hash(module: ModuleType | str) -> str:
-    """Hash of the experiment's source files (see :func:`experiment_sources`)."""
-    files, _ = experiment_sources(module)
+    """Hash of the experiment's source files (see :func:`experiment_sources`; once per process)."""
+    return _experiment_hash(module if isinstance(module, str) else module.__name__)
+
+
+@functools.cache
+def _experiment_hash(name: str) -> str:
+    files, _ = experiment_sources(name)
     return _hash_files(files, _REPO)
 
 

@@ -98,10 +98,10 @@ def _require_data(plan: RunPlan) -> None:
         "directories (or its mnist/ subfolder) or set DEEPRELAX_DATA=/path/to/dir; the quick scale runs without them")
 
 
-def plan_run(name: str, *, scale: str = "quick", config_file: str | os.PathLike | None = None,
+def plan_run(name: str | ModuleType, *, scale: str = "quick", config_file: str | os.PathLike | None = None,
              overrides: Mapping[str, Any] | None = None, base: Any = None) -> RunPlan:
-    """Resolve and validate everything about a run of ``name`` without running it."""
-    mod = load_experiment(name)
+    """Resolve and validate everything about a run of ``name`` (or of an experiment module) without running it."""
+    mod = name if isinstance(name, ModuleType) else load_experiment(name)
     resolved = resolve_config(mod, scale=scale, config_file=config_file, overrides=overrides, base=base)
     cdict = config_dict(resolved.config)
     data = data_source(mod, resolved.config)

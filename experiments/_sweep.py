@@ -20,7 +20,7 @@ A sweep file (TOML)::
 
     [plot]                               # the summary figure: a metric over the grid
     metric = "arrays.train_loss[-1]"
-    x = "lr"
+    x = "lr/batch_size"                  # a swept key, or the ratio of two
     logx = true
 
 Every point is validated before anything runs. Each point's result is one JSON file
@@ -201,8 +201,10 @@ def load_sweep(path: str | os.PathLike, overrides: Mapping[str, Any] | None = No
         _parse_metric(plot["metric"])
         if plot["metric"] not in metrics:
             metrics.append(plot["metric"])
-    if "x" in plot and plot["x"] not in axes:
-        raise _err(sp, f"[plot] x = {plot['x']!r} is not a swept key; swept keys: {axes}")
+    if "x" in plot and not (isinstance(plot["x"], str) and all(k in axes for k in plot["x"].split("/"))
+                            and plot["x"].count("/") <= 1):
+        raise _err(sp, f"[plot] x = {plot['x']!r} must be a swept key or a ratio of two (\"lr/batch_size\"); "
+                       f"swept keys: {axes}")
     desc = raw.get("description", "")
     return SweepSpec(mod.NAME, scale, reps, seed_field, tuple(metrics), base, grid, tuple(zips), dict(plot),
                      str(desc), sp)

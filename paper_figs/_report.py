@@ -22,10 +22,10 @@ An unknown experiment name is refused before anything runs or is written.
 
 from __future__ import annotations
 
+import ast
 import collections
 import hashlib
 import importlib
-import inspect
 import json
 import math
 import os
@@ -34,14 +34,10 @@ import re
 import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from experiments._base import (  # noqa: E402
+from experiments._base import (
     Check,
     Results,
     atomic_write_bytes,
@@ -49,9 +45,10 @@ from experiments._base import (  # noqa: E402
     load_experiment,
     read_results,
 )
-from experiments._claims import CLAIMS  # noqa: E402
-from experiments._config import SCALES  # noqa: E402
-from experiments._runner import (  # noqa: E402
+from experiments._claims import CLAIMS
+from experiments._config import SCALES
+from experiments._provenance import code_version, data_source
+from experiments._runner import (
     interrupt_guard,
     plan_run,
     read_failure,
@@ -78,12 +75,58 @@ class ReportErrors(RuntimeError):
         self.path = path
 
 
-def figure_modules() -> list[ModuleType]:
-    """Every figure module present in :mod:`paper_figs` (names not starting with ``_``)."""
+def _figure_names() -> list[str]:
     import paper_figs
 
-    names = sorted(m.name for m in pkgutil.iter_modules(paper_figs.__path__) if not m.name.startswith("_"))
-    return [importlib.import_module(f"paper_figs.{n}") for n in names]
+    return sorted(m.name for m in pkgutil.iter_modules(paper_figs.__path__) if not m.name.startswith("_"))
+
+
+def figure_modules() -> list[ModuleType]:
+    """Every figure module present in :mod:`paper_figs` (names not starting with ``_``)."""
+    return [importlib.import_module(f"paper_figs.{n}") for n in _figure_names()]
+
+
+def _constants(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """Module-level string constants (and the docstring) read from the source, without importing it."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError):
+        return {}
+    out: dict[str, Any] = {"__doc__": ast.get_docstring(tree) or ""}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in names:
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
+
+
+def _figure_specs(name: str) -> list[dict[str, Any]]:
+    """The figure modules drawing experiment ``name``: ``{"module", "path", "title", "caption"}``, read
+    from their source (importing matplotlib and the module only when a figure is drawn)."""
+    import paper_figs
+
+    out = []
+    for n in _figure_names():
+        path = Path(paper_figs.__path__[0]) / f"{n}.py"
+        const = _constants(path, ("EXPERIMENT", "TITLE", "CAPTION"))
+        if "EXPERIMENT" not in const:  # not a literal: import to know
+            mod = importlib.import_module(f"paper_figs.{n}")
+            const = {k: getattr(mod, k, "") for k in ("EXPERIMENT", "TITLE", "CAPTION")}
+        if const.get("EXPERIMENT") == name:
+            out.append({"module": f"paper_figs.{n}", "path": path, "title": const.get("TITLE") or n,
+                        "caption": const.get("CAPTION", "")})
+    return out
+
+
+def _experiment_summary(name: str) -> dict[str, str]:
+    """TITLE and the first paragraph of the docstring of experiment ``name``, from its source."""
+    import experiments
+
+    const = _constants(Path(experiments.__path__[0]) / f"{name}.py", ("TITLE",))
+    return {"title": str(const.get("TITLE") or name), "doc": str(const.get("__doc__", "")).split("\n\n")[0]}
 
 
 def run_experiment(name: str, outroot: str | os.PathLike, *, scale: str = "quick", config_path: str | None = None,
@@ -97,10 +140,10 @@ def run_experiment(name: str, outroot: str | os.PathLike, *, scale: str = "quick
 # ----------------------------------------------------------------------------- figures
 
 
-def _source_hash(mod: ModuleType) -> str:
+def _source_hash(path: Path) -> str:
     try:
-        return hashlib.sha256(inspect.getsource(mod).encode()).hexdigest()[:16]
-    except (OSError, TypeError):
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
         return "unknown"
 
 
@@ -118,7 +161,7 @@ def draw_figures(name: str, outdir: Path, root: Path, *, force: bool = False,
     A figure is redrawn when its PNG is missing, the result is newer than the drawing,
     or the figure module's source changed; ``figures.json`` in ``outdir`` remembers.
     """
-    figs = [f for f in figure_modules() if getattr(f, "EXPERIMENT", None) == name]
+    figs = _figure_specs(name)
     index_path = outdir / "figures.json"
     try:
         index = json.loads(index_path.read_text())
@@ -128,7 +171,7 @@ def draw_figures(name: str, outdir: Path, root: Path, *, force: bool = False,
         index = {}
     stamp, out, errors, changed = _stamp(outdir), [], [], False
     for fig in figs:
-        key, src = fig.__name__, _source_hash(fig)
+        key, src = fig["module"], _source_hash(fig["path"])
         old = index.get(key, {})
         fresh = (not force and old.get("source_hash") == src and old.get("results_stamp") == stamp
                  and (old.get("error") or (outdir / old.get("file", "")).is_file()))
@@ -138,7 +181,10 @@ def draw_figures(name: str, outdir: Path, root: Path, *, force: bool = False,
             try:
                 if results is None:
                     raise RuntimeError("the saved result could not be read")
-                path = Path(fig.make(results, outdir))
+                import matplotlib
+
+                matplotlib.use("Agg")  # files only, whatever the user's default backend
+                path = Path(importlib.import_module(key).make(results, outdir))
                 old = {"file": os.path.relpath(path, outdir), "error": None}
             except Exception as exc:  # shown in the page; the command exits non-zero
                 reraise_interrupt(exc)
@@ -149,8 +195,8 @@ def draw_figures(name: str, outdir: Path, root: Path, *, force: bool = False,
         if old.get("error"):
             errors.append(f"figure {key}: {old['error']}")
         rel = os.path.relpath(outdir / old["file"], root) if old.get("file") else None
-        out.append({"module": key, "title": getattr(fig, "TITLE", key), "caption": getattr(fig, "CAPTION", ""),
-                    "path": rel, "error": old.get("error")})
+        out.append({"module": key, "title": fig["title"], "caption": fig["caption"], "path": rel,
+                    "error": old.get("error")})
     if changed:
         atomic_write_bytes(index_path, json.dumps(index, indent=1).encode())
     return out, errors
@@ -276,23 +322,24 @@ def _date(s: Any) -> str:
     return str(s).replace("T", " ").replace("+00:00", " UTC") if s else "—"
 
 
-def _staleness(name: str, scale: str, res: Results) -> list[str]:
-    """Why a saved result differs from what the current code would compute at its scale (empty: current)."""
+def _staleness(name: str, res: Results) -> list[str]:
+    """Why a saved result may differ from what the current code computes at its scale (empty: current).
+
+    Compares the saved cache key with the current source hashes and data files, without
+    importing the experiment; a result run with ``--config``/``--set`` is marked as custom.
+    """
     key = res.meta.get("cache_key") or {}
     if not key:
         return ["saved by an older deeprelax without provenance"]
-    try:
-        plan = plan_run(name, scale=scale)
-    except Exception as exc:  # noqa: BLE001 - a broken config must not stop the report
-        reraise_interrupt(exc)
-        return [f"cannot compare with the current code ({type(exc).__name__})"]
+    prov = res.meta.get("provenance") or {}
     out = []
-    if key.get("config_hash") != plan.key["config_hash"]:
-        out.append("custom config (differs from the scale's defaults)")
-    if key.get("data_fingerprint") != plan.key["data_fingerprint"]:
-        out.append("computed on other data files")
-    if (key.get("library_hash"), key.get("experiment_hash"), key.get("deeprelax_version")) != (
-            plan.key["library_hash"], plan.key["experiment_hash"], plan.key["deeprelax_version"]):
+    if prov.get("overrides") or prov.get("config_file"):
+        out.append("custom config (--config / --set), not the scale's defaults")
+    cfg = SimpleNamespace(**{k: v for k, v in res.config.items() if k in ("dataset", "data_dir")})
+    if key.get("data_fingerprint") != data_source(name, cfg)["fingerprint"]:
+        out.append("computed on other data files than the ones found now")
+    now = code_version(name)
+    if any(key.get(k) != v for k, v in now.items()):
         out.append("computed with other code (the source changed since)")
     return out
 
@@ -331,7 +378,6 @@ def _provenance_rows(res: Results) -> list[tuple[str, str]]:
 
 
 def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    mod = load_experiment(name)
     saved: dict[str, Results] = {}
     failures: dict[str, dict[str, Any]] = {}
     for scale in SCALES:
@@ -347,7 +393,7 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
     for scale in sorted(saved, key=SCALE_RANK.get, reverse=True):
         res = saved[scale]
         d = result_dir(root, name, scale)
-        stale = _staleness(name, scale, res)
+        stale = _staleness(name, res)
         info = ran.get(f"{name}/{scale}", {})
         figs, _ = draw_figures(name, d, root) if info.get("figures") is None else (info["figures"], [])
         rows = [_row(c, name, scale, bool(stale)) for c in res.checks]
@@ -365,9 +411,8 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
         })
     fails = [{"scale": s, "error": clean_text(f.get("error", "")), "traceback": f.get("traceback", ""),
               "date": _date((f.get("provenance") or {}).get("date"))} for s, f in failures.items()]
-    return {"name": name, "title": getattr(mod, "TITLE", name), "anchor": f"exp-{name}",
-            "doc": (inspect.getdoc(mod) or "").split("\n\n")[0], "versions": versions, "failures": fails,
-            "main": versions[0] if versions else None}
+    return {"name": name, **_experiment_summary(name), "anchor": f"exp-{name}", "versions": versions,
+            "failures": fails, "main": versions[0] if versions else None}
 
 
 def report_context(root: str | os.PathLike, *, ran: Mapping[str, dict[str, Any]] | None = None,

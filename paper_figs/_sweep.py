@@ -30,7 +30,12 @@ def plot_sweep(spec: Any, points: list[Any], records: list[dict[str, Any]], out:
     if metric is None or not axes:
         return None
     x = plot.get("x") or axes[0]
-    others = [a for a in axes if a != x]
+    num, _, den = x.partition("/")
+    others = [a for a in axes if a != num]  # with x = a/b, one line per b: they overlap when only a/b matters
+
+    def xval(p: Any) -> Any:
+        return p.values[num] / p.values[den] if den else p.values[num]
+
     by_key = {r["key"]: r for r in records}
     groups: dict[tuple, dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
     for p in points:
@@ -39,10 +44,10 @@ def plot_sweep(spec: Any, points: list[Any], records: list[dict[str, Any]], out:
         if val is None or not math.isfinite(val):
             continue
         series = tuple(_label(p.values[a]) for a in others)
-        groups[series][json.dumps(p.values[x])].append(float(val))
+        groups[series][json.dumps(xval(p))].append(float(val))
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    numeric = all(isinstance(p.values[x], (int, float)) and not isinstance(p.values[x], bool) for p in points)
-    cats = sorted({json.dumps(p.values[x]) for p in points}, key=lambda s: json.loads(s) if numeric else s)
+    numeric = all(isinstance(xval(p), (int, float)) and not isinstance(xval(p), bool) for p in points)
+    cats = sorted({json.dumps(xval(p)) for p in points}, key=lambda s: json.loads(s) if numeric else s)
     for series, vals in sorted(groups.items()):
         xs = sorted(vals, key=lambda s: json.loads(s) if numeric else cats.index(s))
         xv = [json.loads(s) if numeric else cats.index(s) for s in xs]
