@@ -121,6 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     else:
         names, kw = args.only, {}
     report = importlib.import_module("paper_figs._report")
+    started = importlib.import_module("experiments._provenance").utc_now()
     try:
         path = report.build_report(args.out, scale=args.scale, experiments=names, force=args.force,
                                    progress=not args.no_progress, **kw)
@@ -132,7 +133,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         runner = importlib.import_module("experiments._runner")
         plan = runner.plan_run(args.name, scale=args.scale, config_file=args.config, overrides=overrides)
-        print(f"results in {runner.result_dir(args.out, args.name, plan.scale)}; report {path}")
+        outdir = runner.result_dir(args.out, args.name, plan.scale)
+        res = base.read_results(outdir, arrays=False)
+        prov = (res.meta.get("provenance") or {}) if res is not None else {}
+        when = "computed" if prov.get("date", "") >= started else "reused the result computed"
+        print(f"{args.name} ({plan.scale} scale): {when} {prov.get('date', '?')}; results in {outdir}; "
+              f"report {path}")
     else:
         print(f"report written to {path}")
     return 0
