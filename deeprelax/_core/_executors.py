@@ -113,6 +113,32 @@ def _check_workers(local: Any) -> int:
     return local
 
 
+def _local_cluster(n_workers: int, threads: int) -> Any:
+    """A LocalCluster whose worker processes start with ``threads`` Numba/OpenMP/BLAS threads.
+
+    The variables go in Dask's ``pre-spawn-environ``, which the nanny puts in the
+    environment *before* it spawns a worker: a spawned worker re-imports the parent's
+    ``__main__`` (which may import Numba) before any later setting could apply. The
+    nanny writes them into this process's environment too; they are restored after.
+    """
+    import dask
+    import distributed
+
+    env = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **thread_env(threads)}
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+            return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None, env=thread_env(threads),
+                                            silence_logs=logging.ERROR)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 @contextlib.contextmanager
 def open_executor(*, local: int | None = None, scheduler: str | None = None,
                   scheduler_file: str | os.PathLike | None = None,
@@ -158,9 +184,7 @@ def open_executor(*, local: int | None = None, scheduler: str | None = None,
     if local is not None:
         n = _check_workers(local)
         threads = default_worker_threads(n) if worker_threads is None else int(worker_threads)
-        cluster = distributed.LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-            env=thread_env(threads), silence_logs=logging.ERROR)
+        cluster = _local_cluster(n, threads)
         client = distributed.Client(cluster)
     elif scheduler is not None:
         cluster, client = None, distributed.Client(str(scheduler))
