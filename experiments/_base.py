@@ -57,6 +57,8 @@ __all__ = [
     "git_hash",
     "DamagedResultWarning",
     "iter_checks",
+    "read_results",
+    "check_path",
 ]
 
 
@@ -294,7 +296,9 @@ def save_results(results: Results, outdir: str | os.PathLike, *, provenance: Map
 
     ``results.json`` is written last: it is the completion marker a reader checks.
     """
-    out = Path(outdir)
+    if not isinstance(results, Results):
+        raise ParameterError(f"`results` must be an experiments._base.Results, got {type(results).__name__}")
+    out = check_path("outdir", outdir)
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v) for k, v in results.arrays.items()})
     atomic_write_bytes(out / "results.npz", buf.getvalue())
@@ -326,6 +330,13 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
+def check_path(name: str, value: Any) -> Path:
+    """``value`` as a :class:`~pathlib.Path`; anything but a ``str``/``os.PathLike`` is refused naming ``name``."""
+    if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
+        raise ParameterError(f"`{name}` must be a folder path (str or os.PathLike), got {value!r}")
+    return Path(value)
+
+
 #: What reading a damaged ``results.json`` / ``results.npz`` raises (truncated zip, bad JSON, ...).
 _DAMAGED = (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile, zlib.error)
 
@@ -336,7 +347,7 @@ def read_results(outdir: str | os.PathLike, *, arrays: bool = True) -> Results |
     A damaged file (empty, truncated, not JSON/npz) gives a :class:`DamagedResultWarning`
     and ``None``, so the caller recomputes it. ``arrays=False`` skips ``results.npz``.
     """
-    out = Path(outdir)
+    out = check_path("outdir", outdir)
     jpath, npath = out / "results.json", out / "results.npz"
     if not jpath.exists() and not npath.exists():
         return None

@@ -193,6 +193,9 @@ def _apply(obj: Any, overrides: Mapping[str, Any], name: str, sources: Mapping[s
                 f"config key `{prefix + head}`{sources.get(prefix + head, '')} of experiment {name!r} must be "
                 f"{_type_name(cls, head)}, got {_show(value)} ({type(value).__name__}: {detail}); "
                 f"valid keys: {valid}") from None
+        if _too_big(conv):
+            raise ConfigError(f"config key `{prefix + head}`{sources.get(prefix + head, '')} of experiment {name!r} "
+                              f"must be {_type_name(cls, head)} with integers that fit in 64 bits, got {_show(value)}")
         new[head] = _tupleize(conv) if tp is tuple else conv
     for head, sub in nested.items():
         new[head] = _apply(getattr(obj, head), sub, name, sources, prefix + head + ".")
@@ -202,6 +205,15 @@ def _apply(obj: Any, overrides: Mapping[str, Any], name: str, sources: Mapping[s
         raise
     except (TypeError, ValueError) as exc:  # the Config's own __post_init__ check
         raise ConfigError(f"config of experiment {name!r} refused {sorted(new)}: {exc}") from None
+
+
+def _too_big(v: Any) -> bool:
+    """An integer (anywhere inside ``v``) that no numpy integer holds."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return not -(2**63) <= v < 2**63
+    if isinstance(v, (list, tuple)):
+        return any(_too_big(u) for u in v)
+    return False
 
 
 def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -36,6 +36,7 @@ from deeprelax._core import DataError
 from experiments._base import (
     Results,
     atomic_write_bytes,
+    check_path,
     config_dict,
     load_experiment,
     load_results,
@@ -112,7 +113,7 @@ def plan_run(name: str | ModuleType, *, scale: str = "quick", config_file: str |
 def run_planned(plan: RunPlan, outroot: str | os.PathLike, *, force: bool = False, progress: bool = True,
                 save: bool = True) -> Results:
     """Run a planned experiment (or reuse its saved result) and save it; ``meta["reused"]`` says which."""
-    outdir = result_dir(outroot, plan.name, plan.scale)
+    outdir = result_dir(check_path("outroot", outroot), plan.name, plan.scale)
     if not force:
         cached = load_results(outdir, key=plan.key)
         if cached is not None:

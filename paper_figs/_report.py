@@ -37,10 +37,12 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+from deeprelax._core import ParameterError
 from experiments._base import (
     Check,
     Results,
     atomic_write_bytes,
+    check_path,
     experiment_names,
     load_experiment,
     read_results,
@@ -479,7 +481,7 @@ def _environment() -> Any:
 def write_report(root: str | os.PathLike = "results", *, ran: Mapping[str, dict[str, Any]] | None = None,
                  errors: Sequence[str] = (), scale: str = "quick") -> Path:
     """Rebuild ``root/report.html`` from every result saved under ``root`` (atomically)."""
-    root = Path(root)
+    root = check_path("root", root)
     ctx = report_context(root, ran=ran, errors=errors, scale=scale)
     page = _environment().get_template("report.html.j2").render(**ctx)
     out = root / "report.html"
@@ -498,13 +500,14 @@ def build_report(outroot: str | os.PathLike = "results", *, scale: str = "quick"
     interrupt (Ctrl-C) stops at once — also inside a Numba compile — leaving every
     finished result saved, so the same command resumes; the previous report is kept.
     """
-    root = Path(outroot)
+    root = check_path("outroot", outroot)
+    if isinstance(experiments, str) or not (experiments is None or isinstance(experiments, Sequence)):
+        raise ParameterError(f"`experiments` must be a list of experiment names (or None for all), got "
+                             f"{experiments!r}; e.g. experiments=['limit_cycle']")
     names = list(experiments) if experiments else experiment_names()
     for n in names:
         load_experiment(n)  # refuses unknown names before anything runs
     if (config_path is not None or overrides) and len(names) != 1:
-        from deeprelax._core import ParameterError
-
         raise ParameterError("`config_path`/`overrides` apply to one experiment; name exactly one in `experiments`")
     plans = {n: plan_run(n, scale=scale, config_file=config_path, overrides=overrides) for n in names}
     ran: dict[str, dict[str, Any]] = {}

@@ -173,6 +173,11 @@ def open_executor(*, local: int | None = None, scheduler: str | None = None,
               if v is not None]
     if len(chosen) > 1:
         raise ParameterError(f"pass at most one of `local`, `scheduler`, `scheduler_file`, got {chosen}")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+        raise ParameterError(f"`scheduler` must be a scheduler address such as 'tcp://host:8786', got {scheduler!r}")
+    if scheduler_file is not None and (not isinstance(scheduler_file, (str, os.PathLike))
+                                       or not os.path.isfile(scheduler_file)):
+        raise ParameterError(f"`scheduler_file` must be the path of an existing scheduler file, got {scheduler_file!r}")
     if not chosen:
         with InProcessExecutor() as ex:
             yield ex
@@ -183,7 +188,10 @@ def open_executor(*, local: int | None = None, scheduler: str | None = None,
         raise ImportError('running on Dask needs the dask extra: pip install "deeprelax[dask]"') from exc
     if local is not None:
         n = _check_workers(local)
-        threads = default_worker_threads(n) if worker_threads is None else int(worker_threads)
+        if worker_threads is not None and (isinstance(worker_threads, bool) or not isinstance(worker_threads, int)
+                                           or worker_threads < 1):
+            raise ParameterError(f"`worker_threads` must be a positive integer (or None), got {worker_threads!r}")
+        threads = default_worker_threads(n) if worker_threads is None else worker_threads
         cluster = _local_cluster(n, threads)
         client = distributed.Client(cluster)
     elif scheduler is not None:
