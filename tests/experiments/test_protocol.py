@@ -9,6 +9,7 @@ import stat
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -413,3 +414,14 @@ def test_paper_and_full_scales_refuse_to_fall_back_to_other_data(tmp_path, monke
 def test_check_from_dict_is_the_inverse_of_as_dict():
     c = Check("a", "b", 1.0, 2.0, "<=", "pass", "n", "derived", 3, 0.1, "cond", "why")
     assert Check.from_dict(c.as_dict()) == c
+
+
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "experiments" / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_shipped_config_files_validate(path):
+    """Every example config names its experiment's table and passes the type check."""
+    mod = load_experiment(path.stem)
+    r = resolve_config(mod, config_file=path)
+    assert r.overrides and r.config_file == str(path)
