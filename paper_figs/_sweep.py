@@ -48,7 +48,16 @@ def plot_sweep(spec: Any, points: list[Any], records: list[dict[str, Any]], out:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     numeric = all(isinstance(xval(p), (int, float)) and not isinstance(xval(p), bool) for p in points)
     cats = sorted({json.dumps(xval(p)) for p in points}, key=lambda s: json.loads(s) if numeric else s)
-    for series, vals in sorted(groups.items()):
+    def order(series: tuple) -> tuple:  # numeric labels in numeric order (16 before 128)
+        out = []
+        for lab in series:
+            try:
+                out.append((0, float(lab), ""))
+            except ValueError:
+                out.append((1, 0.0, lab))
+        return tuple(out)
+
+    for series, vals in sorted(groups.items(), key=lambda kv: order(kv[0])):
         xs = sorted(vals, key=lambda s: json.loads(s) if numeric else cats.index(s))
         xv = [json.loads(s) if numeric else cats.index(s) for s in xs]
         mean = [float(np.mean(vals[s])) for s in xs]
