@@ -83,7 +83,8 @@ def _check_interrupted(rc: int, err: str, sig: int) -> None:
         assert rc == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
+                         ids=["SIGINT", "SIGKILL"])
 def test_interrupt_mid_experiment_then_rerun_is_bitwise_the_same(tmp_path, sig):
     cache = tmp_path / "numba"
     _run(TRAIN, tmp_path / "ref", cache)
@@ -111,7 +112,7 @@ def test_interrupt_mid_experiment_then_rerun_is_bitwise_the_same(tmp_path, sig):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupt_mid_compile_then_rerun_is_bitwise_the_same(tmp_path, sig):
     """The first kernel lands in the (empty, private) Numba cache while others still compile: interrupt
     then; the rerun with the same cache must not crash (cache poisoning) and must match a clean run."""
@@ -128,7 +129,7 @@ def test_interrupt_mid_compile_then_rerun_is_bitwise_the_same(tmp_path, sig):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_report_keeps_finished_experiments_and_resumes(tmp_path, sig):
     """`deeprelax report --only A B` killed while B runs: A's saved result is reused by the rerun, B is
     computed, both equal an uninterrupted report's."""

@@ -190,7 +190,8 @@ def _wait_for(cond, timeout: float, proc: subprocess.Popen | None = None) -> Non
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
+                         ids=["SIGINT", "SIGKILL"])
 def test_eta_b_example_on_local_dask_resumes_after_an_interrupt(tmp_path, sig):
     """`deeprelax sweep` runs the shipped eta/b example on `--local 2`, is interrupted by PID once some
     points are saved, and `--resume` computes only the rest (finished files untouched)."""
