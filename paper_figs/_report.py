@@ -338,9 +338,10 @@ def _staleness(name: str, res: Results) -> list[str]:
     if prov.get("overrides") or prov.get("config_file"):
         out.append("custom config (--config / --set), not the scale's defaults")
     cfg = SimpleNamespace(**{k: v for k, v in res.config.items() if k in ("dataset", "data_dir")})
-    if key.get("data_fingerprint") != data_source(name, cfg)["fingerprint"]:
+    module = f"experiments.{name}"
+    if key.get("data_fingerprint") != data_source(module, cfg)["fingerprint"]:
         out.append("computed on other data files than the ones found now")
-    now = code_version(name)
+    now = code_version(module)
     if any(key.get(k) != v for k, v in now.items()):
         out.append("computed with other code (the source changed since)")
     return out
@@ -410,6 +411,7 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
             "n_bad": sum(r["status"] == "bad" for r in rows),
             "n_expected": sum(r["status"] == "expected" for r in rows),
             "n_good": sum(r["status"] == "good" for r in rows), "n_rows": len(rows),
+            "n_info": sum(r["status"] == "info" for r in rows),
         })
     fails = [{"scale": s, "error": clean_text(f.get("error", "")), "traceback": f.get("traceback", ""),
               "date": _date((f.get("provenance") or {}).get("date"))} for s, f in failures.items()]

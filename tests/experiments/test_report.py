@@ -113,11 +113,15 @@ def test_page_structure_and_human_numbers(saved):
 
 
 def test_stale_results_are_marked(saved):
+    fresh = {s["name"]: s["main"]["stale"] for s in report_context(saved)["sections"] if s["main"]}
+    assert fresh[A] == [] and fresh[B] == ["custom config (--config / --set), not the scale's defaults"]
     d = result_dir(saved, A, "quick")
     meta = (d / "results.json").read_text().replace('"library_hash": "', '"library_hash": "old')
     (d / "results.json").write_text(meta)
-    html = write_report(saved).read_text()
-    assert "computed with other code" in html
+    ctx = report_context(saved)
+    old = [v for s in ctx["sections"] if s["name"] == A for v in s["versions"] if v["scale"] == "quick"][0]
+    assert old["stale"] == ["computed with other code (the source changed since)"]
+    assert "computed with other code" in write_report(saved).read_text()
 
 
 def test_failure_record_is_shown(saved):
