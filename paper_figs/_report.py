@@ -301,7 +301,8 @@ def _headline(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
         return "confirmed", []
     if verdicts == {"refuted"}:
         return "refuted", []
-    conds = [f"{r['condition']} ({r['experiment']})" for r in rows if r["verdict"] == "qualified" and r["condition"]]
+    conds = [f"holds when {r['condition']} ({r['experiment']})" for r in rows
+             if r["verdict"] == "qualified" and r["condition"]]
     for v in ("confirmed", "refuted"):
         where = sorted({r["experiment"] for r in rows if r["verdict"] == v})
         if where and len(verdicts) > 1:
