@@ -31,6 +31,18 @@ REF = "Chaudhari et al. 2017 (arXiv:1611.01838), §3, Fig. 2"
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    n_cells
+        grid cells of the 1-D Cole-Hopf solve (h = box width / n_cells)
+    gammas
+        scopes γ at which −F(x, γ) is computed (large γ: −F ≈ f)
+    beta
+        inverse temperature β of the local-entropy integral (Entropy-SGD eq. 4)
+    """
+
     n_cells: int = 3200
     bounds: tuple[float, float] = (-8.0, 8.0)   # integration box; the figure shows [-3, 3]
     gammas: tuple[float, ...] = (1e4, 30.0, 3.0)

@@ -54,6 +54,49 @@ class Config:
     ``models``: ``"mlp"`` is the reduced mnistfc with widths ``hidden`` and dropout
     ``mlp_dropout``; ``"mnistfc"`` and ``"lenet"`` are the presets with the paper's
     dropout rates (:data:`PAPER_DROPOUT`).
+
+    Attributes
+    ----------
+    models
+        networks: "mlp" (reduced mnistfc with widths `hidden`), "mnistfc", "lenet"
+    optimizers
+        optimizers compared: sgd, adam, entropy_sgd, entropy_adam
+    seeds
+        training seeds (one run per model x optimizer x seed)
+    hidden
+        hidden widths of the "mlp" model
+    mlp_dropout
+        dropout rate of the "mlp" model
+    image_size
+        MNIST images downsampled to image_size x image_size pixels
+    dataset
+        "auto" (MNIST when found, else scikit-learn digits), "mnist", "digits" or "mnist1d"
+    batch_size
+        minibatch size b
+    sgd_lr
+        learning rate of SGD (Nesterov momentum 0.9)
+    adam_lr
+        learning rate of Adam
+    baseline_drops
+        (effective epoch, factor) learning-rate drops of SGD/Adam
+    entropy_lr
+        outer learning rate η of Entropy-SGD
+    entropy_adam_lr
+        outer learning rate of Entropy-Adam
+    n_inner
+        inner Langevin steps L per outer step (Alg. 1)
+    inner_lr
+        inner-loop learning rate η′
+    noise
+        inner-loop Langevin noise ε
+    gamma0
+        initial scope γ₀
+    scoping
+        scoping rate γ₁: γ_t = γ₀(1 + γ₁)^t
+    dtype
+        floating-point type of the network parameters and data
+    checkpoint_dir
+        folder for resumable per-run checkpoints ("": none)
     """
 
     models: tuple[str, ...] = ("mlp",)

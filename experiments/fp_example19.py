@@ -36,6 +36,30 @@ REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029), Example 19, Fig. 4"
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    lams
+        strengths λ of the circulating drift j (one stationary solve and ensemble each)
+    shape
+        cells of the Fokker-Planck grid along x₁ and x₂
+    bounds
+        box of the Fokker-Planck grid, ((x₁ lo, hi), (x₂ lo, hi))
+    n_paths
+        sdeint paths whose end points are compared with ρˢˢ
+    t_sde
+        integration time of the sdeint ensemble
+    dt_sde
+        Euler-Maruyama time step of the ensemble
+    seed
+        seed of the ensemble's random streams
+    hist_bins
+        histogram bins per axis of the χ² test against ρˢˢ
+    t_transient
+        time of the transient Fokker-Planck solve (Theorem 5: KL decreases)
+    """
+
     lams: tuple[float, ...] = (0.0, 0.5, 1.5)
     shape: tuple[int, int] = (90, 120)
     bounds: tuple[tuple[float, float], ...] = ((-3.0, 3.0), (-4.0, 4.0))

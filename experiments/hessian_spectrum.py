@@ -30,6 +30,34 @@ PAPER = {"frac_abs_lt_1e-4": 0.94, "lambda_max": 40.0, "lambda_min": -0.46}
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    hidden
+        width of the one-hidden-layer ReLU net
+    n_classes
+        digit classes used (the first n_classes)
+    n_train
+        training images; the Hessian is of the mean loss over them
+    epochs
+        SGD epochs before the Hessian is taken
+    lr
+        SGD learning rate
+    momentum
+        SGD momentum
+    batch_size
+        minibatch size
+    gd_epochs
+        full-batch GD epochs after SGD, towards the critical point (0: none)
+    slq_probes
+        random probe vectors of the SLQ density estimate
+    slq_steps
+        Lanczos steps per SLQ probe
+    seed
+        seed of the data subset, initialisation and minibatches
+    """
+
     hidden: int = 16
     n_classes: int = 10
     n_train: int = 2048

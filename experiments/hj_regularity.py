@@ -27,6 +27,26 @@ TITLE = "Regularity of the HJ relaxations: measured vs bound"
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    n_cells_1d
+        grid cells of the 1-D rugged loss
+    n_cells_2d
+        grid cells per axis of the 2-D non-convex loss
+    t
+        relaxation time t of the HJ solutions (bounds such as ∇²u ≤ I/t)
+    beta
+        inverse temperature β of the viscous relaxation (viscosity 1/(2β))
+    rate_betas
+        β values of the Cole-Hopf → Hopf-Lax rate (β → ∞)
+    rate_cells
+        grid cells of the β → ∞ rate check
+    order_cells
+        grid sizes of the solve_hj convergence-order check
+    """
+
     n_cells_1d: int = 600
     n_cells_2d: int = 80
     t: float = 0.2

@@ -27,6 +27,38 @@ REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029), Example 19 / Fig. 4"
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    lams
+        strengths λ of the circulating drift j (one ensemble each)
+    n_paths
+        paths of the relaxation ensemble (end points vs e^{-Φ})
+    dt
+        time step of every SDE run
+    t_relax
+        time the ensemble runs from (1, 0) before its histogram is taken
+    n_record_paths
+        paths whose increments are recorded for the circulation and current
+    t_record
+        length of the recorded stretch
+    t_sample_path
+        length of the one sample path drawn in the figure
+    scheme
+        SDE scheme (sde.SCHEMES: euler_maruyama, milstein, heun, sra1)
+    hist_bins
+        histogram bins along x₁ and x₂ of the χ² test
+    hist_range
+        histogram box, ((x₁ lo, hi), (x₂ lo, hi))
+    current_bins
+        bins per axis of the probability-current estimate
+    t_flow
+        length of the noise-free flow from near the saddle
+    seed
+        seed of the random streams (λ index added per ensemble)
+    """
+
     lams: tuple[float, ...] = (0.0, 0.5, 1.5)
     n_paths: int = 20_000
     dt: float = 0.005

@@ -31,6 +31,30 @@ PAPER_RANK_RANGE = (0.003, 0.02)
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    hidden
+        width of the one-hidden-layer ReLU net
+    n_classes
+        digit classes used (the first n_classes)
+    n_train
+        training images
+    n_noise
+        training samples whose per-sample gradients give D
+    epochs
+        SGD epochs; D is taken at 20, 40 and 100 % of them
+    lr
+        SGD learning rate (constant)
+    momentum
+        SGD momentum
+    batch_size
+        minibatch size b
+    seed
+        seed of the data subset, initialisation and minibatches
+    """
+
     hidden: int = 16
     n_classes: int = 10
     n_train: int = 2048

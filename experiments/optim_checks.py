@@ -38,6 +38,24 @@ REF_DR = "Chaudhari et al. 2018 (arXiv:1704.04932), homogenization / Hopf–Lax"
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    gamma
+        scope γ of the local entropy whose gradient the inner loop estimates
+    sweep
+        (L, η′) pairs of the inner loop: bias and spread against L
+    n_chains
+        independent inner-loop chains per (L, η′) at the anchor
+    curve_anchors
+        anchor points x of the estimated ∇F curve in the figure
+    curve_chains
+        chains per anchor of the ∇F curve
+    seed
+        seed of the chains
+    """
+
     barrier: float = 0.5            # double well h (y² − 1)²
     temperature: float = 0.25       # T = ε²/2 (paper noise convention)
     gamma: float = 2.0

@@ -25,6 +25,30 @@ REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029), Lemma 20 / A6; PAPERS.md §2.
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    h
+        eigenvalues (h₁, h₂) of the Hessian H = diag(h)
+    d
+        eigenvalues (d₁, d₂) of the diffusion D before it is rotated by θ
+    beta
+        inverse temperature β
+    n_angles
+        rotation angles θ of D in [0, 90°]
+    n_paths
+        paths per angle
+    dt
+        Euler-Maruyama time step
+    t_burn
+        burn-in time before recording
+    t_record
+        length of the recorded stretch
+    seed
+        seed of the random streams (angle index added)
+    """
+
     h: tuple[float, float] = (1.0, 4.0)
     d: tuple[float, float] = (2.0, 0.5)
     beta: float = 10.0

@@ -35,6 +35,30 @@ REF = "Chaudhari, Oberman, Osher, Soatto & Carlier 2018 (arXiv:1704.04932), §3;
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    n_cells
+        grid cells on `bounds`
+    bounds
+        interval of the 1-D loss
+    noise
+        amplitude of the smoothed noise added to x² + 1.5 sin 2πx
+    noise_length
+        correlation length of the smoothed noise
+    seed
+        seed of the noise
+    t_viscous
+        time of the viscous (Cole-Hopf) relaxation
+    t_nonviscous
+        time of the non-viscous (Hopf-Lax) relaxation
+    fp_start
+        centre of the initial density of the Fokker-Planck runs
+    fp_time
+        end time of the Fokker-Planck runs
+    """
+
     n_cells: int = 600
     bounds: tuple[float, float] = (-3.0, 3.0)
     noise: float = 0.5

@@ -45,6 +45,36 @@ RUNS = ("sgd", "isotropic", "gd", "sde_net", "sde_quad")
 
 @dataclass(frozen=True)
 class Config:
+    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+
+    Attributes
+    ----------
+    n_train
+        training images (N)
+    hidden
+        width of the one-hidden-layer net (tiny-fc: 16)
+    n_classes
+        digit classes used (the first n_classes)
+    lr
+        constant learning rate η of every run
+    momentum
+        SGD momentum
+    batch_size
+        minibatch size b
+    burn_in
+        SGD epochs before the common checkpoint x_c
+    control_burn_in
+        epochs the noisy controls run from x_c before recording
+    epochs
+        recorded epochs of each run
+    n_components
+        components of the low-rank factor of D(x_c)
+    max_lag
+        largest lag of the weight autocorrelation
+    seed
+        seed of the data subset, initialisation and minibatches
+    """
+
     n_train: int = 1024
     hidden: int = 16
     n_classes: int = 5

@@ -40,7 +40,63 @@ DATASETS = ("auto", "mnist", "digits", "mnist1d")
 
 @dataclass(frozen=True)
 class Config:
-    """One training run. Epoch counts are effective epochs (data passes)."""
+    """One training run. Epoch counts are effective epochs (data passes).
+
+    Attributes
+    ----------
+    preset
+        network preset: mnistfc, small_fc, tiny_fc, small_lenet, lenet
+    dataset
+        "auto" (MNIST when found, else scikit-learn digits), "mnist", "digits" or "mnist1d"
+    image_size
+        MNIST images downsampled to image_size x image_size pixels
+    n_classes
+        classes of the classifier head
+    optimizer
+        sgd, adam, entropy_sgd or entropy_adam
+    lr
+        learning rate (outer learning rate η for the Entropy optimizers)
+    momentum
+        momentum of SGD / the outer step
+    nesterov
+        Nesterov momentum
+    weight_decay
+        L2 weight decay
+    batch_size
+        minibatch size b
+    epochs
+        effective epochs (data passes, inner steps counted)
+    n_inner
+        Entropy-SGD inner Langevin steps L
+    inner_lr
+        inner-loop learning rate η′
+    noise
+        inner-loop Langevin noise ε
+    gamma0
+        initial scope γ₀
+    scoping
+        scoping rate γ₁: γ_t = γ₀(1 + γ₁)^t
+    alpha
+        weight of the running average μ (paper 0.75, reference code 0.25)
+    outer_step
+        Entropy-SGD outer step convention ("scoped": x ← x − ηγ(x − μ), as in Alg. 1)
+    inner_momentum
+        momentum of the inner loop
+    outer_momentum
+        momentum of the outer step
+    seed
+        seed of the initialisation and minibatches
+    data_seed
+        seed of the train / validation / test split
+    val_fraction
+        fraction of the training set held out for validation
+    test_fraction
+        fraction held out for testing (when the dataset has no test split)
+    dtype
+        floating-point type of the parameters and data
+    checkpoint_dir
+        folder for resumable checkpoints ("": none)
+    """
 
     preset: str = "small_fc"
     dataset: str = "auto"
