@@ -167,7 +167,8 @@ def _claim4(c: Config, y: np.ndarray) -> tuple[list, dict]:
                      "and semiconcavity t∂²u ≤ 1", REF + ", eq. (4) [derived]",
                   measured=err, bound=QUAD_TOL2, relation="<=",
                   note=f"max |Δ| over β ∈ {{1, 4}}, γ ∈ {list(c.gammas)}, {c.n_anchors} anchors on the rugged f; "
-                       f"tolerance = second-difference budget (step {h:g}); max t∂²u = {semi:.4f} (bound 1, row below)"),
+                       f"tolerance = second-difference budget (step {h:g}); max t∂²u = {semi:.4f} "
+                       "(bound 1, row below)"),
         check_row("semiconcavity of u = −F + const: max t ∂²u over anchors, β and γ", "Deep Relaxation §3.2.3 "
                   "[derived]", semi, 1.0, "<=", kind="derived", claim_id=4),
         check_row("negative control (Hessian identity): the β = 1 form −γ + γ²Var applied at β = 4 is "
@@ -230,9 +231,9 @@ def _claim3(c: Config, y: np.ndarray) -> tuple[list, dict]:
                           note=f"c = {c.band_c}, γ = {gam}; band [{band[0]:g}, {band[1]:g}]"))
     # (c) amplification for a in (−2γ, 0) on f = a y²/2 + y⁴/4, Laplace regime β = amp_beta
     amp = []
+    yy = np.linspace(-3.0, 3.0, c.n_nodes)
     for a in c.amp_eigs:
         f = lambda z, a=a: 0.5 * a * z**2 + 0.25 * z**4
-        yy = np.linspace(-3.0, 3.0, c.n_nodes)
         curv = -float(_d2(lambda x, f=f: _F(f, x, gam, yy, beta=c.amp_beta)[0], np.zeros(1), h)[0])
         amp.append(abs(curv) / abs(a))
     pred = [gam / abs(gam + a) for a in c.amp_eigs]
