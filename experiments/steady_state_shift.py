@@ -145,7 +145,8 @@ class Config:
     full_cells: int = 140
     full_half_width: float = 2.2
     figure_eta_over_b: float = 1.0
-    n_paths: int = 4000
+    n_paths: int = 4000             # 0 skips the sdeint method rows
+    noise_model: str = "per_sample"  # "isotropic": negative-control mode, D(x) replaced by d̄·I everywhere
     sde_dt: float = 0.02
     sde_time: float = 12.0
     seed: int = 15
@@ -230,10 +231,18 @@ def run(config: Config, *, progress: bool = False) -> Results:
     D0 = D_at(model, x0)
     d_iso = float(np.trace(D0) / 2)
     eb = np.asarray(c.eta_over_b, float)
+    if c.noise_model not in ("per_sample", "isotropic"):
+        raise ValueError(f"`noise_model` must be 'per_sample' or 'isotropic', got {c.noise_model!r}")
+
+    def sgd_sde(r_eb: float):
+        if c.noise_model == "isotropic":
+            return sde.from_sgd(f, lr=r_eb, batch_size=1, noise_cov=d_iso * np.eye(2))
+        return sde.from_sgd(f, lr=r_eb, batch_size=1, noise_cov=_welsch_D, noise_params=model.params)
+
     shifts, grid_err, iso_shift, modes = [], [], [], []
     for r_eb in eb:
         T = r_eb / 2                                   # β⁻¹ = η/(2b)
-        m = sde.from_sgd(f, lr=float(r_eb), batch_size=1, noise_cov=_welsch_D, noise_params=model.params)
+        m = sgd_sde(float(r_eb))
         both = []
         for n in (c.n_cells // 2, c.n_cells):
             g = local_grid(model, T, c, n)
@@ -275,37 +284,12 @@ def run(config: Config, *, progress: bool = False) -> Results:
                   NONZERO_GRID_ERRORS, ">=", kind="method", claim_id=15,
                   note=f"grid error = |mode(n) − mode(n/2)|, n = {c.n_cells}"),
     ]
-    # the same SDE spec integrated by sdeint, started from ρˢˢ: it must stay distributed as ρˢˢ
-    r_eb = float(eb[-1])
-    T = r_eb / 2
-    m = sde.from_sgd(f, lr=r_eb, batch_size=1, noise_cov=_welsch_D, noise_params=model.params)
-    g = local_grid(model, T, c, c.n_cells)
-    rho = stationary_fp(m, g).rho
-    start = _sample_grid(rho, g, c.n_paths, np.random.default_rng(c.seed))
-    n_steps = int(round(c.sde_time / c.sde_dt))
-    sol = sde.sdeint(m, start, (0.0, c.sde_time), c.sde_dt, seed=c.seed, save_every=n_steps, progress=progress)
-    end = sol.x[-1]
-    pval, n_bins = _chi2_cells(end, rho, g, 10)
-    mean_fp = np.array([g.integrate(rho * g.points[..., k]) for k in range(2)])
-    inside = np.all((end >= [b[0] for b in g.bounds]) & (end <= [b[1] for b in g.bounds]), axis=1)
-    mean_sd = end[inside].mean(axis=0)
-    mean_se = end[inside].std(axis=0, ddof=1) / np.sqrt(inside.sum())
-    z_mean = float(np.max(np.abs(mean_sd - mean_fp) / mean_se))
-    checks += [
-        check_row(f"sdeint ensemble started from ρˢˢ keeps its law (χ² p-value, η/b = {r_eb:g})", REF, pval, 1e-3,
-                  ">=", kind="method", claim_id=15,
-                  note=f"{c.n_paths} Euler–Maruyama paths, dt = {c.sde_dt}, t = {c.sde_time} "
-                       f"(≈ {c.sde_time * np.linalg.eigvalsh(f.hess(x0[None])[0])[0]:.1f} relaxation times), "
-                       f"{n_bins} bins; {int((~inside).sum())} paths left the box"),
-        check_row(f"sdeint mean = ρˢˢ mean (max |z| over coordinates, η/b = {r_eb:g})", REF, z_mean, 4.0, "<=",
-                  kind="method", claim_id=15,
-                  note=f"FP mean {np.round(mean_fp, 5).tolist()}, sdeint {np.round(mean_sd, 5).tolist()}; "
-                       f"argmin f {np.round(x0, 5).tolist()}"),
-    ]
+    if c.n_paths > 0:
+        checks += _sdeint_rows(c, model, sgd_sde, float(eb[-1]), progress)
     # the full box with both wells, for the figure
     gf = Grid([(-c.full_half_width, c.full_half_width)] * 2, c.full_cells)
     Tf = c.figure_eta_over_b / 2
-    mf = sde.from_sgd(f, lr=c.figure_eta_over_b, batch_size=1, noise_cov=_welsch_D, noise_params=model.params)
+    mf = sgd_sde(c.figure_eta_over_b)
     rf = stationary_fp(mf, gf)
     phi_f = _phi(rf.rho, Tf)
     full_modes = np.array([_mode(phi_f, gf, near=q) for q in model.minima])
@@ -322,6 +306,38 @@ def run(config: Config, *, progress: bool = False) -> Results:
             "isotropic_D": d_iso, "D_eigenvalues_at_min": np.linalg.eigvalsh(D0).tolist(),
             "full_min_density": rf.min_density, "full_monotone": bool(rf.monotone)}
     return Results(NAME, config_dict(c), arrays, info, tuple(checks))
+
+
+def _sdeint_rows(c: Config, model: Model, sgd_sde, r_eb: float, progress: bool) -> list:
+    """The same SDE spec integrated by sdeint, started from ρˢˢ: it must stay distributed as ρˢˢ."""
+    f = model.landscape
+    x0 = model.minima[0]
+    T = r_eb / 2
+    m = sgd_sde(r_eb)
+    g = local_grid(model, T, c, c.n_cells)
+    rho = stationary_fp(m, g).rho
+    start = _sample_grid(rho, g, c.n_paths, np.random.default_rng(c.seed))
+    n_steps = int(round(c.sde_time / c.sde_dt))
+    sol = sde.sdeint(m, start, (0.0, c.sde_time), c.sde_dt, seed=c.seed, save_every=n_steps, progress=progress)
+    end = sol.x[-1]
+    pval, n_bins = _chi2_cells(end, rho, g, 10)
+    mean_fp = np.array([g.integrate(rho * g.points[..., k]) for k in range(2)])
+    inside = np.all((end >= [b[0] for b in g.bounds]) & (end <= [b[1] for b in g.bounds]), axis=1)
+    mean_sd = end[inside].mean(axis=0)
+    mean_se = end[inside].std(axis=0, ddof=1) / np.sqrt(inside.sum())
+    z_mean = float(np.max(np.abs(mean_sd - mean_fp) / mean_se))
+    rows = [
+        check_row(f"sdeint ensemble started from ρˢˢ keeps its law (χ² p-value, η/b = {r_eb:g})", REF, pval, 1e-3,
+                  ">=", kind="method", claim_id=15,
+                  note=f"{c.n_paths} Euler–Maruyama paths, dt = {c.sde_dt}, t = {c.sde_time} "
+                       f"(≈ {c.sde_time * np.linalg.eigvalsh(f.hess(x0[None])[0])[0]:.1f} relaxation times), "
+                       f"{n_bins} bins; {int((~inside).sum())} paths left the box"),
+        check_row(f"sdeint mean = ρˢˢ mean (max |z| over coordinates, η/b = {r_eb:g})", REF, z_mean, 4.0, "<=",
+                  kind="method", claim_id=15,
+                  note=f"FP mean {np.round(mean_fp, 5).tolist()}, sdeint {np.round(mean_sd, 5).tolist()}; "
+                       f"argmin f {np.round(x0, 5).tolist()}"),
+    ]
+    return rows
 
 
 def _sample_grid(rho: np.ndarray, g: Grid, n: int, rng: np.random.Generator) -> np.ndarray:

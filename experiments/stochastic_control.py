@@ -100,6 +100,7 @@ class Config:
     n_paths: int = 10_000
     n_steps: int = 1000
     seed: int = 22
+    hjb_beta: float | None = None   # β of the HJB solve (None: the dynamics' β); another value is a negative control
 
     @classmethod
     def full(cls) -> Config:
@@ -120,13 +121,14 @@ def value_function(c: Config, n_cells: int | None = None, n_steps: int | None = 
     """
     n_cells = c.n_cells if n_cells is None else n_cells
     n_steps = c.time_steps if n_steps is None else n_steps
+    beta = c.beta if c.hjb_beta is None else c.hjb_beta
     g = Grid(c.bounds, n_cells)
     x = g.axes[0]
     fv = f_values(c, x)
     # plain SGD dX = −f′ ds + √(β⁻¹) dW is Langevin at inverse temperature 2β (noise √(2/(2β)))
-    L = fp_operator(sde.langevin(grid_landscape(fv, g, "tilted_well"), beta=2.0 * c.beta), g).matrix
+    L = fp_operator(sde.langevin(grid_landscape(fv, g, "tilted_well"), beta=2.0 * beta), g).matrix
     A = L.T.tocsc()
-    psi = np.exp(-c.beta * (fv - fv.min()))          # ψ(·, T) = e^{−βf}, scaled by e^{β min f}
+    psi = np.exp(-beta * (fv - fv.min()))            # ψ(·, T) = e^{−βf}, scaled by e^{β min f}
     per = n_steps // (c.n_times - 1)
     h = c.horizon / ((c.n_times - 1) * per)
     gam = 2.0 - np.sqrt(2.0)
@@ -140,7 +142,7 @@ def value_function(c: Config, n_cells: int | None = None, n_steps: int | None = 
             star = lu1.solve(rhs1 @ psi)
             psi = lu2.solve((star - (1 - gam) ** 2 * psi) / (gam * (2 - gam)))
         out.append(psi)
-    v = fv.min() - np.log(np.maximum(np.array(out), np.finfo(float).tiny)) / c.beta     # rows: τ = 0 … T
+    v = fv.min() - np.log(np.maximum(np.array(out), np.finfo(float).tiny)) / beta       # rows: τ = 0 … T
     s = c.horizon - np.linspace(0.0, c.horizon, c.n_times)
     return g, s[::-1].copy(), v[::-1].copy()
 
