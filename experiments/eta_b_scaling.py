@@ -67,6 +67,11 @@ class Config:
     replacement: bool = True     # False: the main grid samples without replacement (a negative-control mode)
 
     @classmethod
+    def paper(cls) -> Config:
+        """1,000 chains × 60 relaxation times per point."""
+        return cls(n_chains=1000, record_relax=60.0)
+
+    @classmethod
     def full(cls) -> Config:
         return cls(n_chains=2000, record_relax=80.0)
 
@@ -130,7 +135,8 @@ def run(config: Config, *, progress: bool = False) -> Results:
                      "pqr": _wald(np.log(S), se, X, target, slice(1, 4))}
     z_exact = max(abs(r[k] - r[k + "_exact"]) / r[k + "_se"] for r in rows for k in ("trace", "excess"))
     # the O(η) term: exact discrete excess loss vs the SDE's (η/4b) tr D (Lyapunov trace identity)
-    sde_excess = np.array([r["lr"] / (4 * r["b"]) * r["mean_lambda_D"] * 2 for r in rows])   # d = 2: tr D = 2 λ̄
+    d = len(c.features)
+    sde_excess = np.array([r["lr"] / (4 * r["b"]) * r["mean_lambda_D"] * d for r in rows])   # tr D = d·mean λ(D)
     o_eta = float(np.max(np.abs(np.array([r["excess_exact"] for r in rows]) / sde_excess - 1)))
     # Rem. 15's prefactor for quadratic f (SDE): (E f − f*) / ((η/b) mean λ(D)) = d/4
     pref = np.array([r["excess"] for r in rows]) / sde_excess
@@ -142,6 +148,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
         for lr, b in pts:
             ex = exact_sgd_cov(reg, lr / 100, b, replacement=c.replacement)
             o_small = max(o_small, abs(0.5 * np.sum(reg.H * ex) / (lr / 100 / (4 * b) * np.trace(reg.D_star)) - 1))
+
     o_eta_vanishes = o_small <= o_eta / 10
     bt, st_, _, gof = fits["excess"]["pqr"]
     btr, sttr = fits["trace"]["pqr"][0], fits["trace"]["pqr"][1]

@@ -60,6 +60,11 @@ class Config:
     potential: str = "exact"      # "wrong": measure F against the wrong potentials (a negative-control mode)
 
     @classmethod
+    def paper(cls) -> Config:
+        """Twice finer grids (90 × 120 and 180 × 240; 80² and 160²)."""
+        return cls.full()
+
+    @classmethod
     def full(cls) -> Config:
         return cls(ex19_shape=(90, 120), ou_shape=80)
 

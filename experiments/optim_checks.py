@@ -68,6 +68,11 @@ class Config:
     seed: int = 0
 
     @classmethod
+    def paper(cls) -> Config:
+        """Five sweep points down to η′ = 0.0025, 4× the chains."""
+        return cls.full()
+
+    @classmethod
     def full(cls) -> Config:
         return cls(sweep=((50, 0.04), (200, 0.02), (800, 0.01), (3200, 0.005), (12800, 0.0025)),
                    n_chains=4000, curve_anchors=61, curve_chains=1000, paper_chains=20000)

@@ -72,6 +72,11 @@ class Config:
     seed: int = 10
 
     @classmethod
+    def paper(cls) -> Config:
+        """4× the Monte Carlo of the quick scale (resolves the O(η) term of claim 10 at ≈ 0.5 %)."""
+        return cls.full()
+
+    @classmethod
     def full(cls) -> Config:
         return cls(n_minibatches=800_000, n_chains=1600, map_paths=16_000, ou_paths=8000, fp_cells=160)
 
@@ -234,7 +239,6 @@ def _claim13(c: Config) -> tuple[list, dict]:
         r = stationary_fp(sde.langevin(f, beta=2.0, D=D), g)
         target = (fv - fv.min()) / D[0, 0]
         phi_err[name] = float(np.max(np.abs((r.phi - r.phi[keep].min()) - target)[keep]))
-    iso_ok = mis["isotropic"] <= Z_OK * mis_se["isotropic"] + 0.02
     aniso = min(mis["commuting"], mis["non-commuting"])
     rows = [
         claim_row(13, "Φ = f (up to the constant c) iff D ∝ I: misalignment ‖U/‖U‖ − F/‖F‖‖ of U = (βΣ)⁻¹ with F "
@@ -255,7 +259,6 @@ def _claim13(c: Config) -> tuple[list, dict]:
         check_row("2-D double well, D = diag(2, 0.5): Φ differs from f/2 (max difference)", REF + ", Lemma 6",
                   phi_err["commuting"], 0.1, ">=", kind="derived", claim_id=13),
     ]
-    del iso_ok
     return rows, {"claim13_misalignment": mis, "claim13_U_commuting": U_meas["commuting"].tolist(),
                   "claim13_phi_err": phi_err}
 

@@ -152,6 +152,11 @@ class Config:
     seed: int = 15
 
     @classmethod
+    def paper(cls) -> Config:
+        """η/b over 32× (six values), 160² cells per local solve, 20,000 sdeint paths."""
+        return cls(n_cells=160, full_cells=200, n_paths=20_000, eta_over_b=(0.01, 0.02, 0.04, 0.08, 0.16, 0.32))
+
+    @classmethod
     def full(cls) -> Config:
         return cls(n_cells=240, full_cells=300, n_paths=40_000,
                    eta_over_b=(0.01, 0.02, 0.04, 0.08, 0.16, 0.32))

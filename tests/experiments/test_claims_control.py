@@ -79,8 +79,11 @@ def test_value_converges_under_refinement():
 
 
 @pytest.mark.slow
-def test_experiment_verdict_and_its_flip():
+def test_experiment_verdict_its_flip_and_figure(tmp_path):
+    from paper_figs import stochastic_control as fig
+
     res = sc.run(dataclasses.replace(sc.Config(), n_paths=20_000))
+    assert fig.make(res, tmp_path).exists()
     row = [c for c in res.checks if c.kind == "claim"][0]
     assert row.claim_id == 22 and row.verdict == "confirmed"
     assert all(c.verdict == "pass" for c in res.checks if c.kind == "method")

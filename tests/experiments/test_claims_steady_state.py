@@ -72,3 +72,10 @@ def test_quick_scale_with_sdeint():
     res = ss.run(ss.Config())
     assert _claim(res).verdict == "confirmed"
     assert all(c.verdict == "pass" for c in res.checks if c.kind == "method")
+
+
+def test_figure_draws(small, tmp_path):
+    from paper_figs import steady_state_shift as fig
+
+    path = fig.make(small, tmp_path)
+    assert path.exists() and path.stat().st_size > 10_000
