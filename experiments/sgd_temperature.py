@@ -40,6 +40,15 @@ NAME = "sgd_temperature"
 TITLE = "SGD's minibatch variance D/b, temperature η/2b (real minibatches, with/without replacement), Φ vs f"
 REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029)"
 
+
+def _sdeint(*args, **kwargs):
+    """``sde.sdeint`` that stops the experiment when a path goes non-finite (its message says where)."""
+    sol = sde.sdeint(*args, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"{NAME}: sdeint did not succeed: {sol.message}")
+    return sol
+
+
 #: Agreement within this many standard errors (max over matrix entries).
 Z_OK = 4.0
 #: A negative control must miss by at least this many standard errors.
@@ -154,9 +163,9 @@ def _claim10(c: Config) -> tuple[list, dict]:
     Dq = np.array([[3.0, 1.2], [1.2, 1.0]])
     m = sde.from_sgd(landscapes.quadratic(Hq), c.map_lr, c.map_batch, Dq)
     n_burn = int(6.0 / (c.map_lr * 1.0))
-    burn = sde.sdeint(m, np.zeros(2), (0.0, n_burn * c.map_lr), c.map_lr, n_paths=c.map_paths, scheme="sgd",
+    burn = _sdeint(m, np.zeros(2), (0.0, n_burn * c.map_lr), c.map_lr, n_paths=c.map_paths, scheme="sgd",
                       seed=c.seed, save_every=n_burn)
-    rec = sde.sdeint(m, burn.x[-1], (0.0, 3 * n_burn * c.map_lr), c.map_lr, scheme="sgd",
+    rec = _sdeint(m, burn.x[-1], (0.0, 3 * n_burn * c.map_lr), c.map_lr, scheme="sgd",
                      rng_state=burn.rng_state, save_every=n_burn // 6)
     mm = analysis.moments(rec.x[1:])
     lyap_q = theory.ou_stationary_cov(Hq, Dq, m.beta)
@@ -217,8 +226,8 @@ def _claim13(c: Config) -> tuple[list, dict]:
     mis, mis_se, U_meas = {}, {}, {}
     for k, (name, D) in enumerate(cases.items()):
         m = sde.langevin(landscapes.quadratic(F), c.ou_beta, D)
-        burn = sde.sdeint(m, np.zeros(2), (0.0, 5.0), c.ou_dt, n_paths=c.ou_paths, seed=c.seed + k, save_every=1000)
-        rec = sde.sdeint(m, burn.x[-1], (0.0, 20.0), c.ou_dt, rng_state=burn.rng_state, save_every=200)
+        burn = _sdeint(m, np.zeros(2), (0.0, 5.0), c.ou_dt, n_paths=c.ou_paths, seed=c.seed + k, save_every=1000)
+        rec = _sdeint(m, burn.x[-1], (0.0, 20.0), c.ou_dt, rng_state=burn.rng_state, save_every=200)
         S = analysis.moments(rec.x[1:]).cov
         U = np.linalg.inv(c.ou_beta * S)
         U_meas[name] = U

@@ -50,6 +50,15 @@ NAME = "steady_state_shift"
 TITLE = "Theorem 22: the modes of SGD's steady state move off the critical points of f as η/b grows"
 REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029), Theorem 22, Remark 26"
 
+
+def _sdeint(*args, **kwargs):
+    """``sde.sdeint`` that stops the experiment when a path goes non-finite (its message says where)."""
+    sol = sde.sdeint(*args, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"{NAME}: sdeint did not succeed: {sol.message}")
+    return sol
+
+
 #: "Roughly linear" (the paper's words): the fitted exponent of shift ∝ (η/b)^p within this
 #: distance of 1. The leading-order small-noise expansion gives exactly p = 1 as η/b → 0.
 LINEAR_TOL = 0.25
@@ -323,7 +332,7 @@ def _sdeint_rows(c: Config, model: Model, sgd_sde, r_eb: float, progress: bool) 
     rho = stationary_fp(m, g).rho
     start = _sample_grid(rho, g, c.n_paths, np.random.default_rng(c.seed))
     n_steps = int(round(c.sde_time / c.sde_dt))
-    sol = sde.sdeint(m, start, (0.0, c.sde_time), c.sde_dt, seed=c.seed, save_every=n_steps, progress=progress)
+    sol = _sdeint(m, start, (0.0, c.sde_time), c.sde_dt, seed=c.seed, save_every=n_steps, progress=progress)
     end = sol.x[-1]
     pval, n_bins = _chi2_cells(end, rho, g, 10)
     mean_fp = np.array([g.integrate(rho * g.points[..., k]) for k in range(2)])

@@ -51,6 +51,15 @@ NAME = "stochastic_control"
 TITLE = "Stochastic control: optimally controlled SGD vs plain SGD (HJB value, Hopf–Cole, same streams)"
 REF = "Chaudhari, Oberman, Osher, Soatto & Carlier 2018 (arXiv:1704.04932), §3.2.7(b) [derived]"
 
+
+def _sdeint(*args, **kwargs):
+    """``sde.sdeint`` that stops the experiment when a path goes non-finite (its message says where)."""
+    sol = sde.sdeint(*args, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"{NAME}: sdeint did not succeed: {sol.message}")
+    return sol
+
+
 #: Agreement within this many (combined) standard errors counts as "within MC error".
 Z_OK = 3.0
 #: A negative control must miss by at least this many standard errors.
@@ -160,7 +169,7 @@ def _simulate(c: Config, g: Grid, s: np.ndarray, vx: np.ndarray, scale: float, n
     G = np.array([[np.sqrt(1.0 / c.beta)], [0.0], [0.0]])
     model = sde.from_kernels(_controlled_drift, G, dim=3, noise="additive", drift_params=p, name="controlled_sgd")
     dt = c.horizon / n_steps
-    sol = sde.sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=c.n_paths, seed=c.seed,
+    sol = _sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=c.n_paths, seed=c.seed,
                      save_every=n_steps)
     return sol.x[-1]
 
@@ -249,7 +258,7 @@ def _paths(c: Config, g: Grid, s: np.ndarray, vx: np.ndarray, k: int = 12) -> di
         G = np.array([[np.sqrt(1.0 / c.beta)], [0.0], [0.0]])
         model = sde.from_kernels(_controlled_drift, G, dim=3, noise="additive", drift_params=p)
         dt = c.horizon / c.n_steps
-        sol = sde.sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=k, seed=c.seed + 1,
+        sol = _sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=k, seed=c.seed + 1,
                          save_every=max(1, c.n_steps // 200))
         out[key] = sol.x[:, :, 0]
         out["paths_t"] = sol.t

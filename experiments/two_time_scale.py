@@ -42,6 +42,15 @@ NAME = "two_time_scale"
 TITLE = "Homogenization: the slow variable of the two-time-scale SDE tracks ẋ = −∇u(x, 1/γ) as ε → 0"
 REF = "Chaudhari, Oberman, Osher, Soatto & Carlier 2018 (arXiv:1704.04932), §3.2.8 [derived]"
 
+
+def _sdeint(*args, **kwargs):
+    """``sde.sdeint`` that stops the experiment when a path goes non-finite (its message says where)."""
+    sol = sde.sdeint(*args, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"{NAME}: sdeint did not succeed: {sol.message}")
+    return sol
+
+
 #: Fast-variable steps per ε (dt = ε / STEPS_PER_EPS).
 STEPS_PER_EPS = 40
 
@@ -105,7 +114,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
         G = np.array([[0.0], [np.sqrt(2.0 / (c.beta * eps))]])
         model = sde.from_kernels(_two_scale_drift, G, dim=2, noise="additive",
                                  drift_params=[c.barrier, c.gamma, 1.0 / eps], name="two_time_scale")
-        sol = sde.sdeint(model, [c.x0, c.x0], (0.0, n_steps * dt), dt, n_paths=c.n_paths, scheme="sra1",
+        sol = _sdeint(model, [c.x0, c.x0], (0.0, n_steps * dt), dt, n_paths=c.n_paths, scheme="sra1",
                          seed=[c.seed, k], save_every=every, progress=progress)
         t = sol.t
         xs = sol.x[:, :, 0]
