@@ -23,6 +23,8 @@ def make(results, outdir) -> Path:
     a = results.arrays
     r = a["lr"] / a["b"]
     d = len(results.config["features"])
+    # spread the points that share an η/b by their η (log-offset), so the fixed-η/b triple is visible
+    xr = r * (1 + 0.06 * np.log2(a["lr"] / a["lr"].min())) * (1 + 0.03 * (a["noise"] != a["noise"].min()))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     noises = np.unique(a["noise"])
     colors = ["tab:blue", "tab:orange", "tab:green"]
@@ -38,10 +40,10 @@ def make(results, outdir) -> Path:
                 sde = r[sel] / 4 * d * a["mean_lambda_D"][sel]          # (η/4b) tr D(w*)
                 y, e, ex = y / sde, e / sde, ex / sde
             for msk, fill in ((fixed, True), (~fixed, False)):
-                ax.errorbar(r[sel][msk], y[msk], yerr=e[msk], fmt="o", color=colors[k], capsize=3,
+                ax.errorbar(xr[sel][msk], y[msk], yerr=e[msk], fmt="o", color=colors[k], capsize=3,
                             mfc=colors[k] if fill else "white",
                             label=(f"noise σ = {sig:g}" + (", fixed η/b" if fill else ", η/b varied")))
-            ax.plot(r[sel], ex, "x", color="k", ms=6, label="exact discrete chain" if k == 0 else None)
+            ax.plot(xr[sel], ex, "x", color="k", ms=6, label="exact discrete chain" if k == 0 else None)
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("tr Cov(w)")
@@ -49,7 +51,9 @@ def make(results, outdir) -> Path:
     axes[1].axhline(1.0, color="k", lw=0.8, ls=":")
     axes[1].set_ylabel("(E f − f*) / ((η/4b) tr D)")
     for ax in axes:
-        ax.set_xlabel("η/b")
+        ax.set_xticks(np.unique(r), [f"{v:g}" for v in np.unique(r)])
+        ax.minorticks_off()
+        ax.set_xlabel("η/b (points at one η/b offset by η)")
         ax.legend(fontsize=7)
     axes[0].set_title("parameter spread")
     axes[1].set_title("loss above the minimum, over the SDE value")
