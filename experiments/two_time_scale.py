@@ -96,7 +96,9 @@ def _mean_y(c: Config, beta: float):
 
 
 def _ode(c: Config, rhs, t: np.ndarray) -> np.ndarray:
-    sol = solve_ivp(lambda _t, x: rhs(x), (0.0, c.horizon), [c.x0], t_eval=t, rtol=1e-10, atol=1e-12)
+    # the SDE's last time is n_steps·dt, which can exceed the horizon by a rounding error
+    sol = solve_ivp(lambda _t, x: rhs(x), (0.0, max(c.horizon, float(t[-1]))), [c.x0], t_eval=t, rtol=1e-10,
+                    atol=1e-12)
     return sol.y[0]
 
 
