@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 EXPERIMENT = "two_time_scale"
 TITLE = "Homogenization: the slow variable tracks the relaxed gradient flow as ε → 0"
 CAPTION = ("Left: ensemble mean of the slow variable x_t for each ε against the ODE ẋ = −γ(x − E_ρx[y]) "
-           "(black) and the plain gradient flow ẋ = −f′(x) (dashed). Right: sup_t |E x_t − x_ODE| and the "
+           "(grey). Right: sup_t |E x_t − x_ODE| and the "
            "root-mean-square error against ε, with the fitted rate; the errors against the plain gradient flow "
            "and against the ODE at the wrong temperature β/4 (negative controls) do not vanish.")
 
