@@ -18,7 +18,7 @@ import scipy.stats as st
 
 from deeprelax import analysis, landscapes, sde
 from deeprelax.theory import example19_angular_momentum, example19_bin_probabilities
-from experiments._base import Results, check_row, config_dict
+from experiments._base import Results, check_row, claim_row, config_dict
 
 NAME = "limit_cycle"
 TITLE = "Example 19: SDE paths, stationary histogram vs e^{-Phi}, circulation and current"
@@ -128,15 +128,16 @@ def run(config: Config, *, progress: bool = False) -> Results:
         checks += [
             check_row(f"stationary histogram = e^-Phi (lambda={lam:g}): chi^2 p-value",
                       REF, pv, 1e-3, ">=", note=f"chi2 = {s:.1f} on {counts.size} cells + outside; "
-                      f"{end.shape[0]} independent end points; L1 = {d1:.4f}"),
+                      f"{end.shape[0]} independent end points; L1 = {d1:.4f}", kind="method", claim_id=14),
             check_row(f"circulation E[x1 dx2 - x2 dx1]/dt (lambda={lam:g})", REF, L.value,
                       L_th[-1], "==", tol=4 * L.stderr,
-                      note=f"theory sqrt(2 pi) lambda / int e^(-(x^2-1)^2/4); 4 SE = {4 * L.stderr:.3g}"),
+                      note=f"theory sqrt(2 pi) lambda / int e^(-(x^2-1)^2/4); 4 SE = {4 * L.stderr:.3g}",
+                      kind="method", claim_id=14, uncertainty=L.stderr),
         ]
     order = np.argsort(c.lams)
     grows = float(np.min(np.diff(np.asarray(L_est)[order]))) if len(c.lams) > 1 else 0.0
     checks.append(check_row("circulation grows with lambda: min successive increase", REF, grows,
-                            0.0, ">=", note="while the stationary density stays e^-Phi"))
+                            0.0, ">=", note="while the stationary density stays e^-Phi", kind="method", claim_id=14))
     # the noise-free flow from near the saddle, for the largest λ
     lam_max = float(max(c.lams))
     det = sde.langevin(landscapes.example19(lam_max), beta=1e12)
@@ -149,7 +150,20 @@ def run(config: Config, *, progress: bool = False) -> Results:
     checks.append(check_row(f"noise-free flow (lambda={lam_max:g}) keeps off the minima (+-1, 0): "
                             "min distance over the second half", REF, dist_min, 0.1, ">=",
                             note=f"radius in [{radius.min():.3f}, {radius.max():.3f}] "
-                            "(a closed orbit around the saddle at 0)"))
+                            "(a closed orbit around the saddle at 0)", kind="method", claim_id=14))
+    # claim 14: every part of Example 19, each scaled so that ≤ 1 holds
+    z_circ = max(abs(v - t) / (4 * e) for v, t, e in zip(L_est, L_th, L_se))
+    parts = {"1e-3 / min χ² p-value": 1e-3 / max(min(pval), 1e-300),
+             "max |circulation − theory| / 4 SE": z_circ,
+             "circulation growth": 0.0 if grows > 0 else float("inf"),
+             "0.1 / min distance of the λ_max orbit from the minima": 0.1 / max(dist_min, 1e-300)}
+    checks.insert(0, claim_row(
+        14, "Example 19: the SDE histogram is e^{−Φ} for every λ, the circulation grows with λ (as theory), and "
+            f"the noise-free flow at λ = {lam_max:g} is a limit cycle: worst scaled condition", REF,
+        measured=max(parts.values()), bound=1.0, relation="<=",
+        note="; ".join(f"{k} = {v:.3g}" for k, v in parts.items())
+             + f"; λ = {list(c.lams)}, {c.n_paths} paths, {c.scheme}, dt = {c.dt}; the Fokker–Planck side "
+               "(div J = 0, ∇·j ≠ 0) is in fp_example19"))
     arrays = {
         "lams": np.asarray(c.lams, float), "hist": np.asarray(hists), "p_theory": p_theory,
         "edges_x": edges[0], "edges_y": edges[1], "L": np.asarray(L_est), "L_se": np.asarray(L_se),

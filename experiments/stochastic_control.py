@@ -1,0 +1,265 @@
+"""Deep Relaxation §3.2.7(b): the optimally controlled SGD does better in expectation than SGD.
+
+Controlled SGD on a 1-D tilted double well f:
+
+    dX = (−f′(X) + α(X, s)) ds + √(β⁻¹) dW,   cost J(α) = E[f(X_T) + ½∫₀ᵀ |α|² ds].
+
+The value function solves the backward HJB equation
+−∂ₛv = −f′vₓ − ½vₓ² + (β⁻¹/2)vₓₓ, v(·, T) = f, and α* = −vₓ. Its Hopf–Cole
+linearisation v = −β⁻¹ log ψ turns it into the backward Kolmogorov equation of plain
+SGD, −∂ₛψ = −f′ψₓ + (β⁻¹/2)ψₓₓ, ψ(·, T) = e^{−βf}, i.e. ψ(x, s) = E[e^{−βf(X_T)} | X_s = x]
+(Feynman–Kac). *Reference computation (this experiment only)*: ψ is stepped backward in
+time by TR-BDF2 with the transpose of the finite-volume Fokker–Planck generator of plain
+SGD (``pde.fp_operator``; its transpose is the discrete backward generator, rows sum to
+zero); the numerical error of v(x₀, 0) is measured by halving the grid and the time step.
+
+The controlled SDE (state (X, s, running cost), α* from a bilinear table of −vₓ) and plain
+SGD (α ≡ 0) run through ``sde.sdeint`` on the same Brownian streams from the same x₀.
+Verdicts: J(α*) = v(x₀, 0) within the Monte Carlo error (verification theorem) and
+J(α*) ≤ E[f(X_T^SGD)] with the measured gap (paired standard error). Cross-checks: the
+Feynman–Kac estimate −β⁻¹ log E[e^{−βf(X_T^SGD)}] of v(x₀, 0) from the SGD paths, and
+the time-step bias (dt vs 2 dt). Negative controls: the sub-optimal feedbacks ½α* and
+(3/2)α* cost more than v(x₀, 0) by many standard errors.
+
+Quick scale: 801 cells, 10,000 paths, 1,000 steps (seconds). Full scale: 2,001 cells,
+200,000 paths, 4,000 steps.
+
+References
+----------
+P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation: partial
+differential equations for optimizing deep neural networks", arXiv:1704.04932, §3
+(stochastic control; the exact theorem is not available: PAPERS.md §3.2.7(b), claim 22).
+W. Fleming and H. M. Soner, Controlled Markov Processes and Viscosity Solutions (2006), §VI
+(logarithmic transformation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from deeprelax import sde
+from deeprelax._core import jit
+from deeprelax.pde import Grid, fp_operator, grid_landscape
+from experiments._base import Results, check_row, claim_row, config_dict
+
+NAME = "stochastic_control"
+TITLE = "Stochastic control: optimally controlled SGD vs plain SGD (HJB value, Hopf–Cole, same streams)"
+REF = "Chaudhari, Oberman, Osher, Soatto & Carlier 2018 (arXiv:1704.04932), §3.2.7(b) [derived]"
+
+
+def _sdeint(*args, **kwargs):
+    """``sde.sdeint`` that stops the experiment when a path goes non-finite (its message says where)."""
+    sol = sde.sdeint(*args, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"{NAME}: sdeint did not succeed: {sol.message}")
+    return sol
+
+
+#: Agreement within this many (combined) standard errors counts as "within MC error".
+Z_OK = 3.0
+#: A negative control must miss by at least this many standard errors.
+Z_REJECT = 5.0
+
+
+# p = [a, tilt, x_lo, dx, nx, s_lo, ds, ns, scale, table (ns·nx, row-major in s)]
+@jit
+def _controlled_drift(x, p, out):
+    # f(x) = a (x² − 1)² + tilt·x; state (X, s, c): dX = (−f′ + α) ds, ds = 1, dc = ½α²
+    a = p[0]
+    X = x[0]
+    fp = 4.0 * a * X * (X * X - 1.0) + p[1]
+    nx = int(p[4])
+    ns = int(p[7])
+    # bilinear interpolation of −v_x on the (s, x) table, clamped at the table's edges
+    u = (X - p[2]) / p[3]
+    w = (x[1] - p[5]) / p[6]
+    i = int(np.floor(u))
+    j = int(np.floor(w))
+    i = min(max(i, 0), nx - 2)
+    j = min(max(j, 0), ns - 2)
+    fu = min(max(u - i, 0.0), 1.0)
+    fw = min(max(w - j, 0.0), 1.0)
+    base = 9
+    t00 = p[base + j * nx + i]
+    t01 = p[base + j * nx + i + 1]
+    t10 = p[base + (j + 1) * nx + i]
+    t11 = p[base + (j + 1) * nx + i + 1]
+    alpha = p[8] * ((1 - fw) * ((1 - fu) * t00 + fu * t01) + fw * ((1 - fu) * t10 + fu * t11))
+    out[0] = -fp + alpha
+    out[1] = 1.0
+    out[2] = 0.5 * alpha * alpha
+
+
+@dataclass(frozen=True)
+class Config:
+    well: float = 1.0            # a in f = a (x² − 1)² + tilt x
+    tilt: float = 0.5
+    beta: float = 2.0            # noise √(β⁻¹) dW
+    horizon: float = 2.0         # T
+    x0: float = 1.0
+    bounds: tuple[float, float] = (-2.6, 2.6)
+    n_cells: int = 801
+    n_times: int = 201
+    time_steps: int = 2000       # TR-BDF2 steps of the backward equation
+    n_paths: int = 10_000
+    n_steps: int = 1000
+    seed: int = 22
+    hjb_beta: float | None = None   # β of the HJB solve (None: the dynamics' β); another value is a negative control
+
+    @classmethod
+    def paper(cls) -> Config:
+        """100,000 paired paths (gap and verification to ≈ 0.0015), 2,000 steps, 1,201 cells."""
+        return cls(n_cells=1201, n_times=401, time_steps=4000, n_paths=100_000, n_steps=2000)
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(n_cells=2001, n_times=801, time_steps=8000, n_paths=200_000, n_steps=4000)
+
+
+def f_values(c: Config, x: np.ndarray) -> np.ndarray:
+    return c.well * (x**2 - 1) ** 2 + c.tilt * x
+
+
+def value_function(c: Config, n_cells: int | None = None, n_steps: int | None = None
+                   ) -> tuple[Grid, np.ndarray, np.ndarray]:
+    """v(x, s) = −β⁻¹ log ψ on the grid at times s (Hopf–Cole reference computation).
+
+    ψ(·, s) solves the backward Kolmogorov equation of plain SGD, stepped in τ = T − s by
+    TR-BDF2 (L-stable, second order) with the transpose of the finite-volume generator.
+    Returns the grid, the times s (ascending, 0 … T) and v of shape (n_times, n_cells).
+    """
+    n_cells = c.n_cells if n_cells is None else n_cells
+    n_steps = c.time_steps if n_steps is None else n_steps
+    beta = c.beta if c.hjb_beta is None else c.hjb_beta
+    g = Grid(c.bounds, n_cells)
+    x = g.axes[0]
+    fv = f_values(c, x)
+    # plain SGD dX = −f′ ds + √(β⁻¹) dW is Langevin at inverse temperature 2β (noise √(2/(2β)))
+    L = fp_operator(sde.langevin(grid_landscape(fv, g, "tilted_well"), beta=2.0 * beta), g).matrix
+    A = L.T.tocsc()
+    psi = np.exp(-beta * (fv - fv.min()))            # ψ(·, T) = e^{−βf}, scaled by e^{β min f}
+    per = n_steps // (c.n_times - 1)
+    h = c.horizon / ((c.n_times - 1) * per)
+    gam = 2.0 - np.sqrt(2.0)
+    eye = sp.identity(n_cells, format="csc")
+    lu1 = splu(eye - 0.5 * gam * h * A)
+    lu2 = splu(eye - (1 - gam) / (2 - gam) * h * A)
+    rhs1 = eye + 0.5 * gam * h * A
+    out = [psi]
+    for _ in range(c.n_times - 1):
+        for _ in range(per):
+            star = lu1.solve(rhs1 @ psi)
+            psi = lu2.solve((star - (1 - gam) ** 2 * psi) / (gam * (2 - gam)))
+        out.append(psi)
+    v = fv.min() - np.log(np.maximum(np.array(out), np.finfo(float).tiny)) / beta       # rows: τ = 0 … T
+    s = c.horizon - np.linspace(0.0, c.horizon, c.n_times)
+    return g, s[::-1].copy(), v[::-1].copy()
+
+
+def _simulate(c: Config, g: Grid, s: np.ndarray, vx: np.ndarray, scale: float, n_steps: int) -> np.ndarray:
+    """End states (X_T, T, ∫½α²) of the controlled SDE with α = −scale·v_x, on the fixed streams of ``seed``."""
+    x = g.axes[0]
+    p = np.concatenate([[c.well, c.tilt, x[0], x[1] - x[0], x.size, s[0], s[1] - s[0], s.size, scale],
+                        (-vx).ravel()])
+    G = np.array([[np.sqrt(1.0 / c.beta)], [0.0], [0.0]])
+    model = sde.from_kernels(_controlled_drift, G, dim=3, noise="additive", drift_params=p, name="controlled_sgd")
+    dt = c.horizon / n_steps
+    sol = _sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=c.n_paths, seed=c.seed,
+                     save_every=n_steps)
+    return sol.x[-1]
+
+
+def run(config: Config, *, progress: bool = False) -> Results:
+    c = config
+    g, s, v = value_function(c)
+    x = g.axes[0]
+    vx = np.gradient(v, x, axis=1)
+    v0 = float(np.interp(c.x0, x, v[0]))
+    g2, _, v2 = value_function(c, n_cells=(c.n_cells + 1) // 2)
+    _, _, v3 = value_function(c, n_steps=c.time_steps // 2)
+    err_x = abs(float(np.interp(c.x0, g2.axes[0], v2[0])) - v0)
+    err_t = abs(float(np.interp(c.x0, x, v3[0])) - v0)
+    ends = {k: _simulate(c, g, s, vx, k, c.n_steps) for k in (1.0, 0.0, 0.5, 1.5)}
+    coarse = _simulate(c, g, s, vx, 1.0, c.n_steps // 2)
+    n = c.n_paths
+
+    def cost(e: np.ndarray) -> np.ndarray:
+        return f_values(c, e[:, 0]) + e[:, 2]
+
+    J = {k: cost(e) for k, e in ends.items()}
+    mean = {k: float(J[k].mean()) for k in J}
+    se = {k: float(J[k].std(ddof=1) / np.sqrt(n)) for k in J}
+    diff = J[0.0] - J[1.0]                                   # paired: same streams
+    gap, gap_se = float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(n))
+    # Feynman–Kac estimate of v(x0, 0) from the SGD end points (delta-method SE)
+    fT = f_values(c, ends[0.0][:, 0])
+    w = np.exp(-c.beta * (fT - fT.min()))
+    v_fk = float(fT.min() - np.log(w.mean()) / c.beta)
+    v_fk_se = float(w.std(ddof=1) / np.sqrt(n) / w.mean() / c.beta)
+    bias = float(cost(coarse).mean() - mean[1.0])
+    bias_se = float(np.std(cost(coarse) - J[1.0], ddof=1) / np.sqrt(n))
+    z_ver = abs(mean[1.0] - v0) / se[1.0]
+    checks = [
+        claim_row(22, "optimally controlled SGD beats SGD in expectation: E[f(X_T^SGD)] − (E[f(X_T^α*)] + "
+                      "½E∫|α*|²)", REF, measured=gap if z_ver <= Z_OK else float("nan"), bound=0.0,
+                  relation=">=", uncertainty=gap_se,
+                  note=f"{n} paired paths (same streams), dt = {c.horizon / c.n_steps:g}; E f(X_T^SGD) = "
+                       f"{mean[0.0]:.4f} ± {se[0.0]:.4f}, J(α*) = {mean[1.0]:.4f} ± {se[1.0]:.4f}, v(x₀, 0) = "
+                       f"{v0:.4f}; gap = {gap:.4f} ± {gap_se:.4f} ({gap / gap_se:.0f} SE). Counted only when "
+                       f"J(α*) = v(x₀, 0) within {Z_OK:g} SE (|z| = {z_ver:.2f}); f = {c.well:g}(x² − 1)² + "
+                       f"{c.tilt:g}x, β = {c.beta:g}, T = {c.horizon:g}, x₀ = {c.x0:g}"),
+        check_row("verification theorem: J(α*) = v(x₀, 0) (|z| with the MC standard error)", REF, z_ver, Z_OK, "<=",
+                  kind="method", claim_id=22,
+                  note=f"J(α*) = {mean[1.0]:.5f} ± {se[1.0]:.5f}, v = {v0:.5f} (Hopf–Cole, {c.n_cells} cells, "
+                       f"{c.n_times} times)"),
+        check_row("Hopf–Cole value v(x₀, 0): numerical error (grid halved, time step doubled) ≪ MC error", REF,
+                  max(err_x, err_t), 0.1 * se[1.0], "<=", kind="method", claim_id=22,
+                  note=f"|Δv| grid {err_x:.1e}, time {err_t:.1e}"),
+        check_row("Feynman–Kac: −β⁻¹ log E[e^{−βf(X_T^SGD)}] = v(x₀, 0) (|z|)", REF,
+                  abs(v_fk - v0) / v_fk_se, Z_OK, "<=", kind="method", claim_id=22,
+                  note=f"{v_fk:.5f} ± {v_fk_se:.5f} from the SGD paths"),
+        check_row("time-step bias of J(α*): J(2dt) − J(dt) within the MC error of the paired difference (|z|)", REF,
+                  abs(bias) / bias_se, Z_OK, "<=", kind="method", claim_id=22,
+                  note=f"J(2dt) − J(dt) = {bias:.2e} ± {bias_se:.1e}"),
+        check_row("negative control: feedback ½α* costs more than v(x₀, 0) (z)", REF,
+                  (mean[0.5] - v0) / se[0.5], Z_REJECT, ">=", kind="method", claim_id=22,
+                  note=f"J(½α*) = {mean[0.5]:.4f} ± {se[0.5]:.4f}"),
+        check_row("negative control: feedback (3/2)α* costs more than v(x₀, 0) (z)", REF,
+                  (mean[1.5] - v0) / se[1.5], Z_REJECT, ">=", kind="method", claim_id=22,
+                  note=f"J((3/2)α*) = {mean[1.5]:.4f} ± {se[1.5]:.4f}"),
+    ]
+    edge = float(max(np.abs(e[:, 0]).max() for e in ends.values()))
+    arrays: dict[str, Any] = {
+        "x": x, "s": s, "v": v[:: max(1, (c.n_times - 1) // 20)], "s_table": s[:: max(1, (c.n_times - 1) // 20)],
+        "f": f_values(c, x), "v0": v[0], "XT_control": ends[1.0][:, 0], "XT_sgd": ends[0.0][:, 0],
+        "cost_control": J[1.0], "f_sgd": J[0.0],
+    }
+    arrays.update(_paths(c, g, s, vx))
+    info = {"v_x0": v0, "J_opt": mean[1.0], "J_opt_se": se[1.0], "Ef_sgd": mean[0.0], "Ef_sgd_se": se[0.0],
+            "gap": gap, "gap_se": gap_se, "v_feynman_kac": v_fk, "v_feynman_kac_se": v_fk_se,
+            "J_half": mean[0.5], "J_three_halves": mean[1.5], "max_abs_x": edge,
+            "Ef_control": float(f_values(c, ends[1.0][:, 0]).mean()),
+            "running_cost": float(ends[1.0][:, 2].mean())}
+    return Results(NAME, config_dict(c), arrays, info, tuple(checks))
+
+
+def _paths(c: Config, g: Grid, s: np.ndarray, vx: np.ndarray, k: int = 12) -> dict[str, np.ndarray]:
+    """A few sample paths of both dynamics on shared streams, for the figure."""
+    x = g.axes[0]
+    out = {}
+    for key, scale in (("paths_control", 1.0), ("paths_sgd", 0.0)):
+        p = np.concatenate([[c.well, c.tilt, x[0], x[1] - x[0], x.size, s[0], s[1] - s[0], s.size, scale],
+                            (-vx).ravel()])
+        G = np.array([[np.sqrt(1.0 / c.beta)], [0.0], [0.0]])
+        model = sde.from_kernels(_controlled_drift, G, dim=3, noise="additive", drift_params=p)
+        dt = c.horizon / c.n_steps
+        sol = _sdeint(model, [c.x0, 0.0, 0.0], (0.0, c.horizon), dt, n_paths=k, seed=c.seed + 1,
+                         save_every=max(1, c.n_steps // 200))
+        out[key] = sol.x[:, :, 0]
+        out["paths_t"] = sol.t
+    return out
