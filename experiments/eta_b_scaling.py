@@ -52,16 +52,27 @@ Z_REJECT = 6.0
 
 @dataclass(frozen=True)
 class Config:
+    #: base learning rate η₀ of the grid; every point's η is a multiple of it
     lr: float = 0.005
+    #: base minibatch size b₀ of the grid; every point's b is a multiple of it
     batch_size: int = 1
+    #: seed of the chains' minibatch indices (point i of data set j uses [seed, j, i])
     seed: int = 0
+    #: factors k of the fixed-η/b points (kη₀, kb₀); the largest also gives (kη₀, b₀) and (η₀, kb₀)
     scales: tuple[int, ...] = (1, 2, 4)
+    #: N, the number of samples of each least-squares data set
     n_samples: int = 32
+    #: standard deviation of each Gaussian feature coordinate (d = 2 parameters)
     features: tuple[float, float] = (1.0, 0.7)
+    #: label-noise standard deviation of each data set (one data set per value; sets mean λ(D))
     label_noise: tuple[float, ...] = (0.5, 1.0)
+    #: seed of the first data set; data set j uses data_seed + j
     data_seed: int = 18
+    #: independent SGD chains per grid point (standard errors from the spread over chains)
     n_chains: int = 300
+    #: burn-in, in relaxation times 1/(η λ_min(H)) of the point (discarded)
     burn_relax: float = 6.0
+    #: recording window, in relaxation times 1/(η λ_min(H)) of the point
     record_relax: float = 40.0
     control_batches: tuple[int, ...] = (4, 8, 16)     # without replacement, × b₀, at fixed η/b
     replacement: bool = True     # False: the main grid samples without replacement (a negative-control mode)

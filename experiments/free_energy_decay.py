@@ -47,15 +47,24 @@ REF = "Chaudhari & Soatto 2018 (arXiv:1710.11029), Theorem 5, eqs. (10)–(11)"
 
 @dataclass(frozen=True)
 class Config:
+    #: λ of Example 19's drift (the circulating current; λ = 0 is detailed balance)
     ex19_lambda: float = 1.5
-    ex19_shape: tuple[int, int] = (45, 60)        # coarse; the fine grid doubles it
+    ex19_shape: tuple[int, int] = (45, 60)        # cells (x₁, x₂) of the coarse grid; the fine grid doubles it
+    #: the box ((x₁ min, x₁ max), (x₂ min, x₂ max)) of Example 19's grid
     ex19_bounds: tuple[tuple[float, float], tuple[float, float]] = ((-3.0, 3.0), (-4.0, 4.0))
+    #: diagonal of F in the OU drift −Fx (f = xᵀFx/2)
     ou_F: tuple[float, float] = (1.0, 4.0)
+    #: the OU diffusion matrix D (2 × 2, does not commute with F: broken detailed balance)
     ou_D: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.5), (0.5, 1.0))
+    #: inverse temperature β of the OU process
     ou_beta: float = 2.0
+    #: cells per axis of the OU coarse grid; the fine grid doubles it
     ou_shape: int = 40
+    #: half-width of the OU box in stationary standard deviations per axis
     ou_sigmas: float = 6.0
+    #: final time T of the Fokker–Planck transient
     t_end: float = 12.0
+    #: number of equally spaced output times in (0, T] at which β⁻¹KL(ρ_t‖ρˢˢ) is measured
     n_out: int = 48
     potential: str = "exact"      # "wrong": measure F against the wrong potentials (a negative-control mode)
 

@@ -62,19 +62,29 @@ QUAD_TOL2 = 1e-5
 
 @dataclass(frozen=True)
 class Config:
+    #: trapezoid nodes of y on [−half_width, half_width] for F(x, γ); the other y-grids scale with it
     n_nodes: int = 12_001
+    #: half-width of the 1-D quadrature interval for y (and of the Cole–Hopf grid)
     half_width: float = 8.0
+    #: scopes γ of the eq. (7) and Hessian-identity checks (claims 1, 4); the second is the Cole–Hopf one
     gammas: tuple[float, ...] = (0.5, 2.0, 10.0)
+    #: anchor points x in [−1.5, 1.5] where the finite differences of F are checked
     n_anchors: int = 13
+    #: quadrature nodes per axis on [−5, 5]² for the 2-D eq. (7) check
     nodes_2d: int = 301
     # Lemma 2 on convex non-quadratic f (c, beta_s, gamma)
+    #: (c, β_s, γ) of Lemma 2's convex f = c y²/2 + (β_s − c) log cosh y (∇²f ∈ [c, β_s])
     lemma2_cases: tuple[tuple[float, float, float], ...] = (
         (0.2, 4.0, 1.0), (0.5, 2.0, 0.3), (1.0, 10.0, 3.0), (0.1, 1.0, 10.0))
     # eigenvalues a of quadratics (gamma = 1, c = 0.2: the band is [-2.2, 0.2])
+    #: eigenvalues a of the quadratics f = a y²/2 for Lemma 2's factor γ/(γ + a) (γ = 1)
     quad_eigs: tuple[float, ...] = (-0.8, -0.5, -0.1, 0.1, 0.3, 1.0, 5.0)
+    #: c of Lemma 2's excluded band [−2γ − c, c] for the quadratics' iff-table
     band_c: float = 0.2
     amp_beta: float = 400.0      # Laplace regime for the amplification f = a y²/2 + y⁴/4
+    #: negative curvatures a ∈ (−2γ, 0) of f = a y²/2 + y⁴/4 for the amplification check (γ = 1)
     amp_eigs: tuple[float, ...] = (-0.9, -0.5, -0.2)
+    #: scopes γ at which argmin(−F) is located for the convex f = eʸ − y (claim 5)
     convex_gammas: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
     @classmethod

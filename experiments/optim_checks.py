@@ -75,13 +75,19 @@ class Config:
     curve_anchors: int = 25
     curve_chains: int = 200
     # the paper's inner-loop settings (Alg. 1, §5.2): L = 20, η′ = 0.1, ε = 1e-3; minibatch noise
+    #: inner-loop length L at the paper's settings (Alg. 1, §5.2)
     paper_L: int = 20
+    #: inner-loop step η′ at the paper's settings
     paper_lr: float = 0.1
+    #: inner-loop noise ε at the paper's settings (Langevin noise √η′ ε ξ)
     paper_noise: float = 1e-3
+    #: averaging weights α of μ at the paper's settings (0.75 in the paper, 0.25 in the code)
     paper_alphas: tuple[float, ...] = (0.75, 0.25)
     paper_samples: int = 64          # per-sample losses f_k = f + c_k y
     paper_sigma: float = 3.0         # std of c_k (per-sample gradient noise)
+    #: minibatch size m of the per-sample gradients at the paper's settings
     paper_batch: int = 4
+    #: independent inner loops per α at the paper's settings
     paper_chains: int = 4000
     seed: int = 0
 

@@ -57,27 +57,45 @@ Z_REJECT = 6.0
 
 @dataclass(frozen=True)
 class Config:
+    #: N, the number of samples of the least-squares data set (claims 9, 10)
     n_samples: int = 16
+    #: standard deviation of each Gaussian feature coordinate (d = 2 parameters)
     scales: tuple[float, float] = (1.0, 0.7)
+    #: label-noise standard deviation of the data set
     label_noise: float = 0.5
+    #: seed of the data set
     data_seed: int = 9
+    #: M, Monte Carlo minibatches drawn per sampling scheme for the gradient covariance (claim 9)
     n_minibatches: int = 200_000
+    #: minibatch size b of the claim-9 covariance check
     mb_batch: int = 6
     # claim 10, real minibatches
+    #: learning rate η of the real-minibatch SGD chains (claim 10)
     lr: float = 0.02
+    #: minibatch size b of the real-minibatch SGD chains (claim 10)
     batch_size: int = 8
+    #: independent real-minibatch SGD chains per sampling scheme (claim 10)
     n_chains: int = 400
     burn_relax: float = 6.0       # burn-in, in relaxation times 1/(η λ_min)
+    #: recording window, in relaxation times 1/(η λ_min)
     record_relax: float = 60.0
     # claim 10, Gaussian-noise SGD map (sdeint scheme "sgd")
+    #: learning rate η of the Gaussian-noise SGD map on the quadratic (claim 10a)
     map_lr: float = 0.01
+    #: minibatch size b of the Gaussian-noise SGD map (β⁻¹ = η/2b)
     map_batch: int = 8
+    #: paths of the Gaussian-noise SGD map
     map_paths: int = 4000
     # claim 13
+    #: inverse temperature β of the OU processes (claim 13)
     ou_beta: float = 10.0
+    #: Euler–Maruyama paths per OU diffusion matrix (claim 13)
     ou_paths: int = 2000
+    #: Euler–Maruyama time step of the OU paths
     ou_dt: float = 0.005
+    #: cells per axis of the stationary Fokker–Planck solve of the 2-D double well (claim 13)
     fp_cells: int = 80
+    #: seed of the minibatch draws (claim 9), the chains and the paths (claims 10, 13)
     seed: int = 10
 
     @classmethod

@@ -56,26 +56,45 @@ def eps_hardt(alpha, beta, T, N, c_step=1.0):
 
 @dataclass(frozen=True)
 class Config:
+    #: Lipschitz constants α of the eq. (9) table
     alphas: tuple[float, ...] = (0.5, 2.0, 10.0)
+    #: smoothness constants β of the eq. (9) table
     betas: tuple[float, ...] = (0.5, 2.0, 8.0)
+    #: scopes γ of the eq. (9) table
     gammas: tuple[float, ...] = (0.1, 1.0, 10.0)
+    #: eigenvalue gaps c of Lemma 2 in the eq. (9) table
     cs: tuple[float, ...] = (0.01, 0.1, 1.0)
+    #: gradient-evaluation counts T of the eq. (9) table, as multiples of α
     T_over_alpha: tuple[float, ...] = (0.1, 0.5, 0.9, 1.1, 2.0, 10.0, 100.0, 1e4)
     # empirical part
+    #: N, samples of the logistic-regression data set (empirical part)
     n_samples: int = 40
+    #: d, the number of features (and parameters) of the logistic regression
     dim: int = 5
+    #: L2 weight decay λ of the logistic loss (= Lemma 2's gap c)
     weight_decay: float = 0.1
+    #: seed of the data set and of the replacement samples of the neighbouring sets
     data_seed: int = 8
+    #: neighbouring data-set pairs (S, S′), each differing in one sample
     n_pairs: int = 64
+    #: shared algorithm seeds per pair (ε̂ averages over them)
     n_seeds: int = 8
+    #: training length in epochs of b = 1 gradient evaluations (the same for both algorithms)
     epochs: float = 40.0
+    #: learning rate η of SGD
     sgd_lr: float = 0.1
+    #: inner-loop length L of Entropy-SGD
     n_inner: int = 20
+    #: inner-loop step η′ of Entropy-SGD
     inner_lr: float = 0.1
+    #: inner-loop noise ε of Entropy-SGD
     noise: float = 1e-3
+    #: averaging weight α of Entropy-SGD's μ
     alpha: float = 0.75
     gamma: float = 0.1           # γ = c: Lemma 2's factor 1/(1 + c/γ) = ½, a large predicted gain
+    #: outer step η of Entropy-SGD, x ← x − η(x − μ) (outer_step='scoped')
     outer_lr: float = 1.0
+    #: seed shared by every run (same minibatch indices and noise on S and S′)
     seed: int = 8
 
     @classmethod

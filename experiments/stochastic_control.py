@@ -98,16 +98,24 @@ def _controlled_drift(x, p, out):
 @dataclass(frozen=True)
 class Config:
     well: float = 1.0            # a in f = a (x² − 1)² + tilt x
+    #: tilt of f = a (x² − 1)² + tilt·x (makes the wells unequal)
     tilt: float = 0.5
     beta: float = 2.0            # noise √(β⁻¹) dW
     horizon: float = 2.0         # T
+    #: start x₀ of every controlled and plain SGD path
     x0: float = 1.0
+    #: interval of the finite-volume grid of the value function
     bounds: tuple[float, float] = (-2.6, 2.6)
+    #: cells of the value function's grid (the error check halves it)
     n_cells: int = 801
+    #: saved times of v(x, s) in [0, T] (the control table's rows)
     n_times: int = 201
     time_steps: int = 2000       # TR-BDF2 steps of the backward equation
+    #: paired paths per feedback (same Brownian streams)
     n_paths: int = 10_000
+    #: time steps of each path over [0, T] (the bias check halves them)
     n_steps: int = 1000
+    #: seed of the shared Brownian streams
     seed: int = 22
     hjb_beta: float | None = None   # β of the HJB solve (None: the dynamics' β); another value is a negative control
 

@@ -67,13 +67,21 @@ def _two_scale_drift(z, p, out):
 @dataclass(frozen=True)
 class Config:
     barrier: float = 0.5          # h in f = h (y² − 1)²
+    #: coupling γ of slow and fast variables (the scope; u = u(x, 1/γ))
     gamma: float = 1.0
+    #: inverse temperature β of the fast variable's noise
     beta: float = 4.0
+    #: start of both the slow x and the fast y
     x0: float = 0.3
+    #: final time of the slow dynamics
     horizon: float = 3.0
+    #: time-scale ratios ε of the sweep (dt = ε/40)
     epsilons: tuple[float, ...] = (0.1, 0.03, 0.01)
+    #: paths per ε
     n_paths: int = 2000
+    #: saved time points per path (every n_steps // n_save steps)
     n_save: int = 60
+    #: seed of the paths (ε number k uses [seed, k])
     seed: int = 21
     ode_beta_factor: float = 1.0   # the reference ODE at β·factor; ≠ 1 is a negative-control mode
 
