@@ -11,7 +11,9 @@ Hessians (:func:`hessian`). :class:`MinibatchObjective` feeds
 :func:`deeprelax.optim.minimize`.
 
 Presets from the papers: :func:`mnistfc`, :func:`small_fc`, :func:`tiny_fc`,
-:func:`small_lenet`, :func:`lenet` (and the builder :func:`mlp`).
+:func:`small_lenet`, :func:`lenet` (and the builder :func:`mlp`); the recurrent
+:func:`char_lstm` (:class:`RecurrentNet` of :class:`Embedding`, :class:`LSTM`, batch norm over
+the n·T positions, dense; stateful training by :class:`SequenceObjective`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from ._derivatives import (
 from ._layers import AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
 from ._model import Sequential, softmax_cross_entropy
 from ._objective import MinibatchObjective
-from ._presets import lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
+from ._presets import char_lstm, lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
+from ._recurrent import LSTM, Embedding, RecurrentNet, SequenceObjective, sequence_cross_entropy
 
 __all__ = [
     "Sequential",
@@ -56,4 +59,10 @@ __all__ = [
     "tiny_fc",
     "small_lenet",
     "lenet",
+    "char_lstm",
+    "Embedding",
+    "LSTM",
+    "RecurrentNet",
+    "SequenceObjective",
+    "sequence_cross_entropy",
 ]

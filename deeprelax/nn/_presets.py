@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from ._layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
 from ._model import Sequential
+from ._recurrent import RecurrentNet
 
-__all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet"]
+__all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet", "char_lstm"]
 
 
 def mlp(input_shape: Sequence[int], hidden: Sequence[int], n_classes: int, *, dropout: float = 0.0,
@@ -148,3 +149,48 @@ def lenet(*, dropout: float = 0.25, batch_norm: bool = True,
     """
     return _lenet_like(20, 50, 500, dropout=dropout, batch_norm=batch_norm, fc_dropout=True,
                        name="lenet", input_shape=input_shape)
+
+
+def char_lstm(n_vocab: int, *, n_layers: int = 2, hidden: int = 128, embedding: int | None = None,
+              batch_norm: bool = True) -> RecurrentNet:
+    """char-LSTM of Entropy-SGD §5.4.2: ``Embedding → (LSTM → [BN over n·T])* → Dense(V)``.
+
+    Parameters
+    ----------
+    n_vocab : int
+        V, the number of symbols (83 for the Shakespeare corpus, 85 in the paper).
+    n_layers : int
+        Stacked LSTM layers (paper: 2).
+    hidden : int
+        H of every LSTM layer (paper: 128).
+    embedding : int, optional
+        E (default V: the authors' 85-wide embedding of an 85-symbol text).
+    batch_norm : bool
+        Batch norm after every LSTM layer, over all n·T positions (the authors' model).
+
+    Notes
+    -----
+    d = V·E + Σ_l [(E_l + H)·4H + 4H] (+ 2H per BN) + H·V + V. With V = E = 85 and the
+    defaults: **259,854 parameters** (the paper's ≈ 0.26 M; PyTorch's two LSTM bias vectors
+    would add 4H per layer).
+
+    References
+    ----------
+    Chaudhari et al., Entropy-SGD, arXiv:1611.01838, §5.4.2 and Table 1.
+    """
+    from .._core import check_int
+    from ._recurrent import LSTM, Embedding
+
+    V = check_int("n_vocab", n_vocab, low=2)
+    L = check_int("n_layers", n_layers, low=1)
+    H = check_int("hidden", hidden, low=1)
+    E = V if embedding is None else check_int("embedding", embedding, low=1)
+    layers: list[Layer] = [Embedding(V, E)]
+    n_in = E
+    for _ in range(L):
+        layers.append(LSTM(n_in, H))
+        if batch_norm:
+            layers.append(BatchNorm(H))
+        n_in = H
+    layers.append(Dense(n_in, V))
+    return RecurrentNet(layers, name="char_lstm")

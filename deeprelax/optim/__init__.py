@@ -19,6 +19,7 @@ The objective protocol (``dim``, ``batch_size``, ``n_samples``, ``loss_and_grad(
 
 from ._alias import adam, adam_transform, sgd, sgd_transform, sgld
 from ._base import GradientOptimizer, Optimizer, StepInfo
+from ._clip import clip, clip_by_global_norm
 from ._entropy import (
     NOISE_CONVENTIONS,
     OUTER_STEPS,
@@ -114,6 +115,8 @@ __all__ = [
     "add_decayed_weights",
     "scale_by_adam",
     "add_langevin_noise",
+    "clip",
+    "clip_by_global_norm",
     "sgd_transform",
     "adam_transform",
     # schedules

@@ -36,7 +36,8 @@ def test_public_surface():
         "Sequential", "Layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "ReLU", "Dropout",
         "BatchNorm", "Flatten", "softmax_cross_entropy", "batch_norm_stats", "evaluate",
         "Evaluation", "per_sample_grads", "hvp", "hvp_operator", "hessian", "MinibatchObjective",
-        "mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet"])
+        "mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet",
+        "char_lstm", "Embedding", "LSTM", "RecurrentNet", "SequenceObjective", "sequence_cross_entropy"])
 
 
 def test_views_are_views_not_copies():
