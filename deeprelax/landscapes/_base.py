@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ShapeError, as_float_array, bad_parameter, for_arguments, jit, prange
+from .._core import ShapeError, as_float_array, bad_parameter, check_finite, for_arguments, jit, prange
+from .._core._validate import check_int
 
 __all__ = ["Landscape", "VectorField", "batch_scalar", "batch_vector", "batch_matrix"]
 
@@ -53,23 +54,37 @@ def _rows_parallel(f, x, p, out):
         f(x[i], p, out[i])
 
 
+def _check_batch(x: Any, p: Any, out: Any, out_ndim: int) -> None:
+    """Shapes and dtypes of a batch call, checked before the kernel reads past an array's end."""
+    for nm, a, nd in (("x", x, 2), ("p", p, 1), ("out", out, out_ndim)):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != nd:
+            got = f"{type(a).__name__}" if not isinstance(a, np.ndarray) else f"dtype {a.dtype}, shape {a.shape}"
+            raise bad_parameter(nm, f"a float64 array with {nd} dimension(s)", got, cls=ShapeError)
+    want = (x.shape[0], x.shape[1])[:out_ndim]
+    if out.shape[:2] != want:
+        raise bad_parameter("out", f"an array whose shape starts with {want}", f"shape {out.shape}", cls=ShapeError)
+
+
 def batch_scalar(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = f(x[i], p)`` for a ``(n, d)`` batch (parallel over rows for large n)."""
+    _check_batch(x, p, out, 1)
     for_arguments(_scalar_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _scalar_serial, f)(f, x, p, out)
 
 
 def batch_vector(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d)`` (parallel for large n)."""
+    _check_batch(x, p, out, 2)
     for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
 
 
 def batch_matrix(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d, d)`` (parallel for large n)."""
+    _check_batch(x, p, out, 3)
     for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
 
 
 def _as_batch(x: Any, dim: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    arr = np.ascontiguousarray(as_float_array("x", x))
     if arr.ndim == 0 or arr.shape[-1] != dim:
         if dim == 1 and arr.ndim <= 1 and arr.shape != (1,):
             # a 1-D landscape also takes a plain array of points: x of shape (n,)
@@ -120,9 +135,9 @@ class Landscape:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if int(self.dim) < 1:
-            raise bad_parameter("dim", "a positive integer", self.dim)
-        object.__setattr__(self, "params", np.ascontiguousarray(np.asarray(self.params, dtype=np.float64)))
+        object.__setattr__(self, "dim", check_int("dim", self.dim, low=1))
+        p = check_finite("params", as_float_array("params", self.params, ndim=1))
+        object.__setattr__(self, "params", np.ascontiguousarray(p))
 
     def value(self, x: Any) -> np.ndarray:
         """f(x) for ``x`` of shape ``(..., d)``; returns shape ``(...)``."""
@@ -151,7 +166,7 @@ class Landscape:
 
     def with_params(self, params: Any) -> Landscape:
         """The same compiled landscape with a new parameter vector (no recompilation)."""
-        p = as_float_array("params", params, ndim=1, shape=(self.params.size,))
+        p = check_finite("params", as_float_array("params", params, ndim=1, shape=(self.params.size,)))
         return replace(self, params=p)
 
     def __repr__(self) -> str:
@@ -190,7 +205,9 @@ class VectorField:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", np.ascontiguousarray(np.asarray(self.params, dtype=np.float64)))
+        object.__setattr__(self, "dim", check_int("dim", self.dim, low=1))
+        p = check_finite("params", as_float_array("params", self.params, ndim=1))
+        object.__setattr__(self, "params", np.ascontiguousarray(p))
 
     def __call__(self, x: Any) -> np.ndarray:
         """b(x) for ``x`` of shape ``(..., d)``; returns shape ``(..., d)``."""
@@ -201,7 +218,7 @@ class VectorField:
 
     def with_params(self, params: Any) -> VectorField:
         """The same compiled field with a new parameter vector (no recompilation)."""
-        p = as_float_array("params", params, ndim=1, shape=(self.params.size,))
+        p = check_finite("params", as_float_array("params", params, ndim=1, shape=(self.params.size,)))
         return replace(self, params=p)
 
     def __repr__(self) -> str:
@@ -239,4 +256,10 @@ def from_numba(
             raise bad_parameter("value/grad/hess", "a Numba-jitted or plain Python function", f)
         return jit(f, cache=False)
 
-    return Landscape(int(dim), ensure(value), ensure(grad), ensure(hess), np.asarray(params, float), name)
+    if value is None or grad is None:
+        raise bad_parameter("value/grad", "Numba-jitted or plain Python functions", None)
+    dim = check_int("dim", dim, low=1)
+    p = check_finite("params", as_float_array("params", params, ndim=1))
+    if not isinstance(name, str):
+        raise bad_parameter("name", "a string", name)
+    return Landscape(dim, ensure(value), ensure(grad), ensure(hess), p, name)

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from .._core import ParameterError, as_float_array, bad_parameter, check_finite, jit
+from .._core import as_float_array, bad_parameter, check_finite, jit
+from .._core._validate import check_float, check_int, check_seed
 from ._base import Landscape, VectorField
 
 __all__ = [
@@ -65,6 +66,8 @@ def quadratic(H: np.ndarray, center: np.ndarray | None = None) -> Landscape:
         The critical point c (default 0).
     """
     H = np.atleast_2d(as_float_array("H", H))
+    if H.size == 0:
+        raise bad_parameter("H", "a non-empty square matrix", f"shape {H.shape}")
     if H.ndim != 2 or H.shape[0] != H.shape[1]:
         raise bad_parameter("H", "a square matrix", f"shape {H.shape}")
     check_finite("H", H)
@@ -104,10 +107,11 @@ def _dw_hess(x, p, out):
 
 def double_well(dim: int = 1, barrier: float = 1.0, kappa: float = 1.0) -> Landscape:
     """f(x) = h (x₀² − 1)² + ½ κ Σ_{i≥1} xᵢ²: minima at x₀ = ±1, barrier height h at x₀ = 0."""
-    if int(dim) < 1:
-        raise bad_parameter("dim", "a positive integer", dim)
-    p = np.array([float(barrier), float(kappa)])
-    return Landscape(int(dim), _dw_value, _dw_grad, _dw_hess, p, "double_well",
+    dim = check_int("dim", dim, low=1)
+    barrier = check_float("barrier", barrier)
+    kappa = check_float("kappa", kappa)
+    p = np.array([barrier, kappa])
+    return Landscape(dim, _dw_value, _dw_grad, _dw_hess, p, "double_well",
                      {"barrier": float(barrier), "kappa": float(kappa), "minima": [(-1.0,), (1.0,)]})
 
 
@@ -174,7 +178,8 @@ def muller_brown(scale: float = 1.0) -> Landscape:
     ----------
     K. Müller and L. D. Brown, Theor. Chim. Acta 53, 75 (1979).
     """
-    p = np.concatenate([_MB.ravel(), [float(scale)]])
+    scale = check_float("scale", scale)
+    p = np.concatenate([_MB.ravel(), [scale]])
     minima = [(-0.558224, 1.441726), (0.623499, 0.028038), (-0.050011, 0.466694)]
     return Landscape(2, _mb_value, _mb_grad, _mb_hess, p, "muller_brown", {"minima": minima, "scale": scale})
 
@@ -240,9 +245,7 @@ def example19(lam: float = 1.0) -> VectorField:
     inference, converges to limit cycles for deep networks", ICLR 2018,
     arXiv:1710.11029, Example 19 and Fig. 4.
     """
-    lam = float(lam)
-    if not np.isfinite(lam):
-        raise bad_parameter("lam", "a finite float", lam)
+    lam = check_float("lam", lam)
     p = np.array([lam])
     phi = Landscape(2, _ex19_phi_value, _ex19_phi_grad, _ex19_phi_hess, p, "example19_phi")
     j = VectorField(2, _ex19_j, p, "example19_j")
@@ -300,13 +303,14 @@ def sharp_wide(
     P. Chaudhari et al., "Entropy-SGD: biasing gradient descent into wide valleys",
     ICLR 2017, arXiv:1611.01838, Fig. 2.
     """
-    vals = [sharp_depth, sharp_at, sharp_width, wide_depth, wide_at, wide_width, confine]
-    p = np.array([float(v) for v in vals])
-    check_finite("sharp_wide parameters", p)
-    if p[2] <= 0 or p[5] <= 0:
-        raise ParameterError(f"`sharp_width` and `wide_width` must be positive, got {p[2]!r}, {p[5]!r}")
-    if p[6] < 0:
-        raise bad_parameter("confine", "non-negative", confine)
+    vals = [
+        check_float("sharp_depth", sharp_depth), check_float("sharp_at", sharp_at),
+        check_float("sharp_width", sharp_width, low=0.0, low_inclusive=False),
+        check_float("wide_depth", wide_depth), check_float("wide_at", wide_at),
+        check_float("wide_width", wide_width, low=0.0, low_inclusive=False),
+        check_float("confine", confine, low=0.0),
+    ]
+    p = np.array(vals)
     meta = {"sharp": float(sharp_at), "wide": float(wide_at), "bounds": (-3.0, 3.0)}
     return Landscape(1, _sw_value, _sw_grad, _sw_hess, p, "sharp_wide", meta)
 
@@ -374,8 +378,11 @@ def relaxation_1d(
     partial differential equations for optimizing deep neural networks",
     Res. Math. Sci. 5 (2018), arXiv:1704.04932.
     """
-    if noise < 0 or noise_length <= 0:
-        raise ParameterError(f"`noise` must be >= 0 and `noise_length` > 0, got {noise!r}, {noise_length!r}")
+    quad = check_float("quad", quad)
+    amplitude = check_float("amplitude", amplitude)
+    noise = check_float("noise", noise, low=0.0)
+    noise_length = check_float("noise_length", noise_length, low=0.0, low_inclusive=False)
+    seed = check_seed("seed", seed)
     K = RELAXATION_NOISE_FEATURES if noise > 0 else 0
     rng = np.random.default_rng(seed)
     omega = rng.normal(0.0, 1.0 / noise_length, K)
