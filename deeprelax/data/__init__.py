@@ -1,4 +1,5 @@
-"""Datasets for direct runs: MNIST (IDX or the shared npz), CIFAR-10 (binary), mnist1d, digits.
+"""Datasets for direct runs: MNIST (IDX or the shared npz), CIFAR-10 (binary), mnist1d, digits;
+character corpora (any UTF-8 text, :func:`load_text`) as stateful streams (:class:`TextStreams`).
 
 Every loader returns :class:`Splits` (train / val / test :class:`Dataset`) with a
 deterministic seeded split; tune on ``val``, report on ``test``. Files are looked for
@@ -21,6 +22,7 @@ from ._loaders import (
     write_cifar_binary,
 )
 from ._paths import ENV_VAR, MNIST_FILES, data_dirs, download_mnist, find_file
+from ._text import SHAKESPEARE_FILE, TextCorpus, TextStreams, load_shakespeare, load_text, read_text
 
 __all__ = [
     "Dataset",
@@ -45,4 +47,10 @@ __all__ = [
     "download_mnist",
     "MNIST_FILES",
     "ENV_VAR",
+    "TextCorpus",
+    "TextStreams",
+    "load_text",
+    "load_shakespeare",
+    "read_text",
+    "SHAKESPEARE_FILE",
 ]

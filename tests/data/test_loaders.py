@@ -22,7 +22,8 @@ def test_public_surface():
         "Dataset", "Splits", "load_dataset", "load_mnist", "load_cifar10", "load_mnist1d",
         "load_digits", "DATASETS", "read_idx", "write_idx", "read_cifar_binary",
         "write_cifar_binary", "downsample", "class_subset", "split_indices", "make_splits",
-        "normalize_splits", "data_dirs", "find_file", "download_mnist", "MNIST_FILES", "ENV_VAR"])
+        "normalize_splits", "data_dirs", "find_file", "download_mnist", "MNIST_FILES", "ENV_VAR",
+            "TextCorpus", "TextStreams", "load_text", "load_shakespeare", "read_text", "SHAKESPEARE_FILE"])
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"], ids=["raw", "gz"])
