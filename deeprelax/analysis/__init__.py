@@ -3,14 +3,15 @@
 Trajectory statistics of SDE ensembles (stationary density, moments with standard
 errors, autocorrelation, rFFT spectra of paths and increments, the probability current
 from Stratonovich midpoints, angular momentum / circulation, entropy production) and
-convergence-order fits; deep-network Hessian and gradient-noise spectra, and SGD weight
-trajectories of small networks.
+convergence-order fits; deep-network Hessian and gradient-noise spectra, and analysis of SGD
+weight trajectories (computed by :func:`deeprelax.nn.sgd_trajectory`).
 """
 
 from ._convergence import OrderFit, fit_order, strong_error, weak_error
 from ._deepnet import (
     NOISE_MODELS,
     Autocorrelation,
+    CirculationPlane,
     IncrementSpectrum,
     MLPArch,
     PlaneCirculation,
@@ -19,8 +20,8 @@ from ._deepnet import (
     mlp_arch,
     mlp_loss_grad,
     plane_circulation,
+    predicted_circulation_plane,
     sgd_trajectory,
-    trajectory_numpy,
     weight_autocorrelation,
 )
 from ._noise import (
@@ -105,11 +106,12 @@ __all__ = [
     "mlp_arch",
     "mlp_loss_grad",
     "sgd_trajectory",
-    "trajectory_numpy",
     "IncrementSpectrum",
     "Autocorrelation",
     "PlaneCirculation",
     "increment_spectrum",
     "weight_autocorrelation",
     "plane_circulation",
+    "CirculationPlane",
+    "predicted_circulation_plane",
 ]

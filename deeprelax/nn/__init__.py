@@ -10,6 +10,10 @@ products by Pearlmutter's R-operator (:func:`hvp`, :func:`hvp_operator`) and den
 Hessians (:func:`hessian`). :class:`MinibatchObjective` feeds
 :func:`deeprelax.optim.minimize`.
 
+Trajectories: :func:`sgd_trajectory` runs SGD, its controls (isotropic noise,
+full-batch GD) and the Gaussian SDE surrogate on any of these networks and records
+once per epoch (the engine of SGD-VI Fig. 3).
+
 Presets from the papers: :func:`mnistfc`, :func:`small_fc`, :func:`tiny_fc`,
 :func:`small_lenet`, :func:`lenet` (and the builder :func:`mlp`); the recurrent
 :func:`char_lstm` (:class:`RecurrentNet` of :class:`Embedding`, :class:`LSTM`, batch norm over
@@ -28,10 +32,12 @@ from ._derivatives import (
     per_sample_grads,
 )
 from ._layers import AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
+from ._mlp_kernel import MLPArch, mlp_arch, mlp_loss_grad
 from ._model import Sequential, softmax_cross_entropy
 from ._objective import MinibatchObjective
 from ._presets import char_lstm, lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
 from ._recurrent import LSTM, Embedding, RecurrentNet, SequenceObjective, sequence_cross_entropy
+from ._trajectory import NOISE_MODELS, Trajectory, sgd_trajectory
 
 __all__ = [
     "Sequential",
@@ -65,4 +71,10 @@ __all__ = [
     "RecurrentNet",
     "SequenceObjective",
     "sequence_cross_entropy",
+    "sgd_trajectory",
+    "Trajectory",
+    "NOISE_MODELS",
+    "MLPArch",
+    "mlp_arch",
+    "mlp_loss_grad",
 ]

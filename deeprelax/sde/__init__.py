@@ -14,6 +14,7 @@ from ._integrate import (
     coarsen_increments,
     sdeint,
 )
+from ._network import GradientNoise, gradient_noise, isotropic_noise, sgd_surrogate
 from ._schemes import SCHEMES, Scheme, get_scheme
 from ._spec import (
     CALCULI,
@@ -44,4 +45,8 @@ __all__ = [
     "ornstein_uhlenbeck",
     "from_kernels",
     "factor_covariance",
+    "GradientNoise",
+    "gradient_noise",
+    "sgd_surrogate",
+    "isotropic_noise",
 ]
