@@ -32,6 +32,7 @@ from ._noise import (
     noise_covariance,
     noise_rank,
     noise_spectrum,
+    noise_spectrum_net,
 )
 from ._spectra import (
     DEFAULT_THRESHOLDS,
@@ -96,6 +97,7 @@ __all__ = [
     "RANK_RULES",
     "noise_covariance",
     "noise_spectrum",
+    "noise_spectrum_net",
     "noise_rank",
     "minibatch_noise_covariance",
     "minibatch_variance_factor",

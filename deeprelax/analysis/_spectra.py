@@ -39,7 +39,8 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, aslinearoperator, eigsh
 
-from .._core import ShapeError, bad_parameter, check_finite, check_positive
+from .._core import NonFiniteError, ShapeError, bad_parameter, check_finite, check_positive
+from .._core._validate import as_float_array, check_bool, check_choice, check_int, check_seed
 
 __all__ = [
     "HessianSpectrum",
@@ -58,6 +59,8 @@ __all__ = [
 DEFAULT_THRESHOLDS = (1e-4, 1e-3, 1e-2)
 #: Largest relative asymmetry max|H − Hᵀ| / max|H| accepted before symmetrising.
 SYMMETRY_RTOL = 1e-8
+#: Relative asymmetry |uᵀAv − vᵀAu| / (‖Au‖‖v‖) of a LinearOperator accepted by the probe.
+OPERATOR_SYMMETRY_RTOL = 1e-6
 #: A Lanczos run stops (invariant subspace found) when β_j ≤ BREAKDOWN_RTOL · ‖α, β‖.
 BREAKDOWN_RTOL = 1e-12
 
@@ -198,6 +201,12 @@ class SpectralDensity:
         return per.mean(axis=0), se
 
 
+def _check_thresholds(thresholds: Any) -> tuple[float, ...]:
+    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence | np.ndarray):
+        raise bad_parameter("thresholds", "a sequence of positive numbers", thresholds)
+    return tuple(check_positive("thresholds", t) for t in thresholds)
+
+
 def spectrum_summary(eigenvalues: Any,
                      thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> dict[str, float]:
     """The numbers Entropy-SGD §5.1 quotes, from a full set of eigenvalues.
@@ -217,7 +226,8 @@ def spectrum_summary(eigenvalues: Any,
         (λ < 0), ``frac_negative_rel_1e-4`` (λ < −1e-4·λ_max, the visible negative tail),
         ``neg_tail_ratio`` = |λ_min| / λ_max.
     """
-    lam = np.sort(np.asarray(eigenvalues, dtype=np.float64).ravel())
+    lam = np.sort(as_float_array("eigenvalues", eigenvalues).ravel())
+    ts = _check_thresholds(thresholds)
     if lam.size == 0:
         raise bad_parameter("eigenvalues", "a non-empty array", "an empty array", cls=ShapeError)
     check_finite("eigenvalues", lam)
@@ -225,7 +235,7 @@ def spectrum_summary(eigenvalues: Any,
     scale = max(abs(lmax), np.finfo(float).tiny)
     out: dict[str, float] = {"lambda_max": lmax, "lambda_min": lmin, "dim": float(lam.size)}
     a = np.abs(lam)
-    for t in thresholds:
+    for t in ts:
         out[f"frac_abs_lt_{t:g}"] = float(np.mean(a < t))
         out[f"frac_rel_lt_{t:g}"] = float(np.mean(a < t * scale))
     out["frac_negative"] = float(np.mean(lam < 0))
@@ -271,7 +281,8 @@ def hessian_eigvalsh(H: Any, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -
     >>> spec.lambda_min, spec.lambda_max
     (-1.0, 2.0)
     """
-    A = np.asarray(H, dtype=np.float64)
+    A = as_float_array("H", H)
+    _check_thresholds(thresholds)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise bad_parameter("H", "a square (P, P) matrix", f"shape {A.shape}", cls=ShapeError)
     check_finite("H", A)
@@ -313,9 +324,7 @@ def hvp_linear_operator(hvp: Callable[[np.ndarray], np.ndarray], dim: int) -> Li
     The operator is declared symmetric (``rmatvec = matvec``). For networks,
     :func:`deeprelax.nn.hvp_operator` already returns one.
     """
-    d = int(dim)
-    if d < 1:
-        raise bad_parameter("dim", "a positive integer", dim)
+    d = check_int("dim", dim, low=1)
     if not callable(hvp):
         raise bad_parameter("hvp", "a callable v -> H v", type(hvp).__name__)
 
@@ -325,18 +334,53 @@ def hvp_linear_operator(hvp: Callable[[np.ndarray], np.ndarray], dim: int) -> Li
     return LinearOperator((d, d), matvec=mv, rmatvec=mv, dtype=np.float64)
 
 
-def _as_operator(A: Any) -> _Counted:
+def _as_operator(A: Any, name: str = "A") -> _Counted:
+    """``A`` as a counted, real, symmetric operator; raise naming ``name`` otherwise.
+
+    A dense array must be real, square, finite and symmetric to ``SYMMETRY_RTOL``
+    (relative to max|A|). A LinearOperator must have a real dtype and pass a
+    two-product probe: |uᵀ(Av) − vᵀ(Au)| ≤ OPERATOR_SYMMETRY_RTOL · ‖Au‖‖v‖ for seeded
+    random u, v (the two products are counted in ``n_matvec``).
+    """
     if isinstance(A, LinearOperator):
         op = A
-    else:
-        arr = np.asarray(A)
-        if arr.ndim != 2:
-            raise bad_parameter("A", "a square matrix or a LinearOperator", f"shape {arr.shape}",
-                                cls=ShapeError)
-        op = aslinearoperator(arr.astype(np.float64, copy=False))
-    if op.shape[0] != op.shape[1]:
-        raise bad_parameter("A", "a square (P, P) operator", f"shape {op.shape}", cls=ShapeError)
-    return _Counted(op)
+        if np.dtype(op.dtype).kind not in "fiub":
+            raise bad_parameter(name, "a real symmetric operator", f"dtype {op.dtype}",
+                                "Lanczos here is for real symmetric matrices (Hessians)")
+        if len(op.shape) != 2 or op.shape[0] != op.shape[1]:
+            raise bad_parameter(name, "a square (P, P) operator", f"shape {op.shape}", cls=ShapeError)
+        counted = _Counted(op)
+        rng = np.random.default_rng(12345)
+        u, v = rng.standard_normal(op.shape[0]), rng.standard_normal(op.shape[0])
+        Au, Av = counted.matvec(u), counted.matvec(v)
+        if not (np.all(np.isfinite(Au)) and np.all(np.isfinite(Av))):
+            raise bad_parameter(name, "an operator with finite products", "NaN/inf in A v",
+                                cls=NonFiniteError)
+        gap = abs(float(u @ Av) - float(v @ Au))
+        scale = float(np.linalg.norm(Au) * np.linalg.norm(v)) + np.finfo(float).tiny
+        if gap > OPERATOR_SYMMETRY_RTOL * scale:
+            raise bad_parameter(name, "a symmetric operator (u·Av = v·Au)",
+                                f"relative asymmetry {gap / scale:.3g} on a random probe",
+                                "pass a Hessian-vector product; a Jacobian or (Hv)v^T sketch is "
+                                "not symmetric")
+        return counted
+    if A is None or isinstance(A, (str, bytes)):
+        raise bad_parameter(name, "a square real symmetric matrix or a LinearOperator", A)
+    arr = np.asarray(A)
+    if arr.dtype.kind not in "fiub":
+        raise bad_parameter(name, "a real symmetric matrix or LinearOperator", f"dtype {arr.dtype}",
+                            "Lanczos here is for real symmetric matrices (Hessians)")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
+        raise bad_parameter(name, "a square (P, P) matrix or a LinearOperator", f"shape {arr.shape}",
+                            cls=ShapeError)
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(name, arr)
+    scale = max(float(np.max(np.abs(arr))), np.finfo(float).tiny)
+    asym = float(np.max(np.abs(arr - arr.T))) / scale
+    if asym > SYMMETRY_RTOL:
+        raise bad_parameter(name, f"symmetric to round-off (max|A - A.T|/max|A| <= {SYMMETRY_RTOL:g})",
+                            f"relative asymmetry {asym:.3g}", "pass (A + A.T) / 2 or a Hessian")
+    return _Counted(aslinearoperator(arr))
 
 
 def lanczos_extremes(A: Any, k: int = 20, *, which: str = "both", tol: float = 1e-6,
@@ -380,15 +424,20 @@ def lanczos_extremes(A: Any, k: int = 20, *, which: str = "both", tol: float = 1
     ----------
     Lehoucq, Sorensen & Yang, ARPACK Users' Guide (SIAM, 1998).
     """
+    k = check_int("k", k, low=1)
+    check_choice("which", which, ("both", "largest", "smallest"))
+    tol = check_positive("tol", tol)
+    if maxiter is not None:
+        maxiter = check_int("maxiter", maxiter, low=1)
+    if ncv is not None:
+        ncv = check_int("ncv", ncv, low=k + 1, fix="pass ncv > k (the Lanczos basis holds the k Ritz pairs)")
+    seed = check_seed("seed", seed)
+    return_vectors = check_bool("return_vectors", return_vectors)
     op = _as_operator(A)
     P = op.shape[0]
-    k = int(k)
-    if not 1 <= k < P:
+    if not k < P:
         raise bad_parameter("k", f"an integer in 1..{P - 1} (ARPACK needs k < P)", k)
-    if which not in ("both", "largest", "smallest"):
-        raise bad_parameter("which", "one of ['both', 'largest', 'smallest']", which)
-    tol = check_positive("tol", tol)
-    ncv_ = min(P, int(ncv) if ncv is not None else max(2 * k + 1, 20))
+    ncv_ = min(P, ncv if ncv is not None else max(2 * k + 1, 20))
     v0 = np.random.default_rng(seed).standard_normal(P)
     status, notes = "ok", []
 
@@ -448,10 +497,10 @@ def lanczos_tridiagonal(A: Any, v0: Any, m: int) -> tuple[np.ndarray, np.ndarray
     """
     op = A if isinstance(A, _Counted) else _as_operator(A)
     P = op.shape[0]
-    m = int(m)
+    m = check_int("m", m)
     if not 1 <= m <= P:
         raise bad_parameter("m", f"an integer in 1..{P}", m)
-    v = np.asarray(v0, dtype=np.float64).ravel()
+    v = as_float_array("v0", v0).ravel()
     if v.shape != (P,):
         raise bad_parameter("v0", f"a vector of shape ({P},)", f"shape {v.shape}", cls=ShapeError)
     nv = np.linalg.norm(v)
@@ -514,11 +563,11 @@ def slq_density(A: Any, *, n_probes: int = 16, n_steps: int = 80, seed: int = 0)
     >>> round(dens.expectation(lambda z: z)[0], 12)
     5.5
     """
+    n_probes = check_int("n_probes", n_probes, low=1)
+    m = check_int("n_steps", n_steps, low=1)
+    seed = check_seed("seed", seed)
     op = _as_operator(A)
     P = op.shape[0]
-    n_probes, m = int(n_probes), int(n_steps)
-    if n_probes < 1:
-        raise bad_parameter("n_probes", "a positive integer", n_probes)
     if not 1 <= m <= P:
         raise bad_parameter("n_steps", f"an integer in 1..{P} (at most the dimension)", n_steps)
     nodes = np.full((n_probes, m), np.nan)

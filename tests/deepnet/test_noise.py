@@ -14,6 +14,7 @@ from deeprelax.analysis._noise import (
     noise_covariance,
     noise_rank,
     noise_spectrum,
+    noise_spectrum_net,
 )
 
 
@@ -141,3 +142,86 @@ def test_small_net_svd_path_equals_explicit_covariance(rng):
     # the full gradient is the mean of the per-sample gradients
     _, g = model.loss_and_grad(x, X, y, train=False)
     np.testing.assert_allclose(spec.mean_gradient, g, atol=1e-12)
+
+
+# -- the network path: per-layer Gram / P x P covariance, no (N, P) matrix --------------
+def _net_case(rng, model, N, seed=0):
+    x = model.init(seed)
+    X = rng.standard_normal((N, *model.input_shape))
+    y = rng.integers(0, model.n_classes, N)
+    return x, X, y
+
+
+@pytest.mark.parametrize("make", [lambda: nn.small_fc(), lambda: nn.mlp((6,), (5, 4), 3),
+                                  lambda: nn.small_lenet()],
+                         ids=["small_fc-BN", "mlp-2-hidden", "small_lenet-conv"])
+def test_net_spectrum_equals_dense_path(rng, make):
+    """Layer Gram (and the P x P path when P is small) equal the explicit-G SVD to round-off."""
+    model = make()
+    N = 50 if model.dim > 5000 else 120
+    x, X, y = _net_case(rng, model, N)
+    stats = nn.batch_norm_stats(model, x, X)
+    G = nn.per_sample_grads(model, x, X, y, stats=stats, weight_decay=1e-3)
+    ref = noise_spectrum(G, n_components=3)
+    methods = ["layer_gram"] + (["param_cov"] if model.dim < 5000 else [])
+    for method in methods:
+        spec = noise_spectrum_net(model, x, X, y, stats=stats, weight_decay=1e-3, n_components=3,
+                                  method=method, chunk_size=37)  # several chunks
+        assert spec.method == method
+        np.testing.assert_allclose(spec.eigenvalues, ref.eigenvalues[: min(N, model.dim)], rtol=0,
+                                   atol=1e-12 * ref.eigenvalues[0])
+        np.testing.assert_allclose(spec.mean_gradient, ref.mean_gradient, atol=1e-13)
+        # eigenvectors up to sign
+        dots = np.abs(np.sum(spec.components * ref.components, axis=1))
+        np.testing.assert_allclose(dots, 1.0, atol=1e-9)
+
+
+def test_net_spectrum_auto_and_float32(rng):
+    model = nn.tiny_fc(batch_norm=False)  # P = 885
+    x, X, y = _net_case(rng, model, 60)
+    ref = noise_spectrum(nn.per_sample_grads(model, x, X, y))
+    assert noise_spectrum_net(model, x, X, y).method == "layer_gram"  # N <= P
+    lam32 = noise_spectrum_net(model, x, X, y, dtype="float32").eigenvalues
+    err = np.max(np.abs(lam32 - ref.eigenvalues)) / ref.eigenvalues[0]
+    assert 1e-12 < err < 1e-5  # float32 round-off: visible, far below the paper threshold P·eps32
+    assert err < model.dim * np.finfo(np.float32).eps * 1e-2
+    x2, X2, y2 = _net_case(rng, model, 1000)
+    assert noise_spectrum_net(model, x2, X2, y2).method == "param_cov"  # N > P
+
+
+def test_net_spectrum_negative_control(rng):
+    """Dropping the bias term of the Gram (the '+ 1') changes the eigenvalues: the test can fail."""
+    import deeprelax.analysis._noise as mod
+
+    model = nn.mlp((6,), (5,), 3)
+    x, X, y = _net_case(rng, model, 40)
+    ref = noise_spectrum(nn.per_sample_grads(model, x, X, y)).eigenvalues
+    orig = mod._layer_gram
+
+    def no_bias(dense, other, n, dtype):
+        K = orig(dense, other, n, dtype)
+        for _, D in dense.values():
+            K -= D @ D.T
+        return K
+
+    mod._layer_gram = no_bias
+    try:
+        bad = noise_spectrum_net(model, x, X, y).eigenvalues
+    finally:
+        mod._layer_gram = orig
+    assert np.max(np.abs(bad - ref)) > 1e-3 * ref[0]
+
+
+def test_net_spectrum_input_errors(rng):
+    model = nn.tiny_fc(batch_norm=False)
+    x, X, y = _net_case(rng, model, 10)
+    with pytest.raises(ParameterError, match="`n_components` must be an integer, got 2.7"):
+        noise_spectrum_net(model, x, X, y, n_components=2.7)
+    with pytest.raises(ParameterError, match="`method` must be one of"):
+        noise_spectrum_net(model, x, X, y, method="svd")
+    with pytest.raises(ParameterError, match="`dtype` must be one of"):
+        noise_spectrum_net(model, x, X, y, dtype="float16")
+    with pytest.raises(ShapeError, match="`X` must be at least 2 samples"):
+        noise_spectrum_net(model, x, X[:1], y[:1])
+    with pytest.raises(ParameterError, match="`n_components` must be an integer, got 2.7"):
+        noise_spectrum(rng.standard_normal((4, 6)), n_components=2.7)

@@ -148,3 +148,28 @@ def test_slq_probes_are_reproducible(wishart):
 def test_slq_bad_steps(wishart):
     with pytest.raises(ParameterError, match=r"`n_steps` must be an integer in 1..150"):
         slq_density(wishart, n_steps=151)
+
+
+def test_lanczos_refuses_nonsymmetric_and_complex(rng, wishart):
+    B = rng.standard_normal((30, 30))
+    for f in (lambda A: lanczos_extremes(A, k=2), lambda A: slq_density(A, n_probes=2, n_steps=5),
+              lambda A: lanczos_tridiagonal(A, np.ones(30), 5)):
+        with pytest.raises(ParameterError, match=r"`A` must be symmetric to round-off"):
+            f(B)
+        with pytest.raises(ParameterError, match=r"`A` must be a real symmetric matrix.*complex"):
+            f(wishart[:30, :30] + 1j * np.eye(30))
+        with pytest.raises(ParameterError, match=r"`A` must be a symmetric operator"):
+            f(hvp_linear_operator(lambda v: B @ v, 30))
+    # the symmetric part passes (negative control of the probe)
+    S = 0.5 * (B + B.T)
+    res = lanczos_extremes(hvp_linear_operator(lambda v: S @ v, 30), k=2, tol=1e-10)
+    np.testing.assert_allclose(res.largest, np.linalg.eigvalsh(S)[::-1][:2], rtol=1e-8)
+
+
+def test_spectra_integer_parameters(wishart):
+    with pytest.raises(ParameterError, match="`k` must be an integer, got 2.5"):
+        lanczos_extremes(wishart, k=2.5)
+    with pytest.raises(ParameterError, match="`n_steps` must be an integer"):
+        slq_density(wishart, n_steps=3.5)
+    with pytest.raises(ParameterError, match="`thresholds` must be a positive"):
+        spectrum_summary([1.0, 2.0], thresholds=[-1.0])
