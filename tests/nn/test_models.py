@@ -37,7 +37,8 @@ def test_public_surface():
         "BatchNorm", "Flatten", "softmax_cross_entropy", "batch_norm_stats", "evaluate",
         "Evaluation", "per_sample_grads", "hvp", "hvp_operator", "hessian", "MinibatchObjective",
         "mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet",
-        "char_lstm", "Embedding", "LSTM", "RecurrentNet", "SequenceObjective", "sequence_cross_entropy"])
+        "char_lstm", "Embedding", "LSTM", "RecurrentNet", "SequenceObjective", "sequence_cross_entropy",
+        "MLPArch", "NOISE_MODELS", "Trajectory", "mlp_arch", "mlp_loss_grad", "sgd_trajectory"])
 
 
 def test_views_are_views_not_copies():
