@@ -10,10 +10,12 @@ paths or grid lines only, never over a reduction whose order would change the re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numba
+import numpy as np
 
 __all__ = ["jit", "prange", "set_num_threads", "get_num_threads", "is_cacheable", "for_arguments"]
 
@@ -58,6 +60,8 @@ def jit(func: F | None = None, *, parallel: bool = False, cache: bool = True, **
     signature = opts.pop("signature", None)
 
     def decorate(f: F) -> Any:
+        if numba.config.DISABLE_JIT:
+            return _as_compiled_semantics(f)
         if signature is not None:
             return numba.njit(signature, **opts)(f)
         return numba.njit(**opts)(f)
@@ -65,6 +69,19 @@ def jit(func: F | None = None, *, parallel: bool = False, cache: bool = True, **
     if func is None:
         return decorate
     return decorate(func)
+
+
+def _as_compiled_semantics(f: F) -> F:
+    """Under ``NUMBA_DISABLE_JIT=1``: ``f`` as plain Python, with numpy's floating-point and
+    integer-overflow warnings off, as in compiled code (``error_model="numpy"`` never warns, and
+    the RNG's uint64 arithmetic wraps around by design)."""
+
+    @functools.wraps(f)
+    def plain(*args: Any, **kw: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return f(*args, **kw)
+
+    return plain  # type: ignore[return-value]
 
 
 def is_cacheable(func: Any) -> bool:

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core import DataError, ParameterError, ShapeError, bad_parameter
+from .._core import DataError, ShapeError, bad_parameter, check_choice
+from .._core._validate import check_float, check_int, check_positive, check_seed
 
 __all__ = ["Dataset", "Splits", "downsample", "class_subset", "split_indices", "make_splits",
            "normalize_splits"]
@@ -43,9 +44,21 @@ class Dataset:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if self.X.shape[0] != self.y.shape[0] or self.y.ndim != 1:
+        for nm in ("X", "y"):
+            if not isinstance(getattr(self, nm), np.ndarray):
+                raise bad_parameter(nm, "a numpy array", type(getattr(self, nm)).__name__, "pass np.asarray(...)")
+        object.__setattr__(self, "n_classes", check_int("n_classes", self.n_classes, low=1))
+        if self.X.ndim < 1 or self.y.ndim != 1 or self.X.shape[0] != self.y.shape[0]:
             raise ShapeError(f"`X` and `y` must have the same number of rows, got X {self.X.shape} "
                              f"and y {self.y.shape}; pass one label per sample")
+        if self.y.dtype.kind not in "iu":
+            raise bad_parameter("y", "integer class labels", f"dtype {self.y.dtype}", "cast with y.astype(np.int64)")
+        if self.y.size and (int(self.y.min()) < 0 or int(self.y.max()) >= self.n_classes):
+            raise DataError(
+                f"`y` of {self.name or 'the dataset'} has labels in {int(self.y.min())}..{int(self.y.max())}, "
+                f"outside 0..{self.n_classes - 1} (n_classes = {self.n_classes}); the label file is "
+                "corrupt or belongs to another dataset: restore it"
+            )
 
     @property
     def n(self) -> int:
@@ -101,8 +114,12 @@ def downsample(images: np.ndarray, size: int) -> np.ndarray:
     ndarray of float64, shape (..., size, size)
         Block means over ``(H/size) x (H/size)`` pixels.
     """
+    if not isinstance(images, np.ndarray) or images.ndim < 2:
+        raise bad_parameter("images", "an array of square images (..., H, H)",
+                            getattr(images, "shape", type(images).__name__))
+    size = check_int("size", size, low=1, fix="for MNIST use 28, 14 or 7")
     h, w = images.shape[-2:]
-    if h != w or size <= 0 or h % size:
+    if h != w or h % size:
         raise bad_parameter("size", f"a positive divisor of the image side {h}", size,
                             "for MNIST use 28, 14 or 7")
     k = h // size
@@ -113,7 +130,11 @@ def downsample(images: np.ndarray, size: int) -> np.ndarray:
 def class_subset(data: Dataset, classes: Sequence[int]) -> Dataset:
     """Keep the samples whose label is in ``classes``, relabelled ``0 .. len(classes) - 1``
     in the order given."""
-    cls = [int(c) for c in classes]
+    if not isinstance(data, Dataset):
+        raise bad_parameter("data", "a deeprelax.data.Dataset", type(data).__name__)
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence | np.ndarray):
+        raise bad_parameter("classes", "a sequence of labels", classes, "pass e.g. [0, 1]")
+    cls = [check_int("classes", c) for c in classes]
     if len(set(cls)) != len(cls) or not cls or min(cls) < 0 or max(cls) >= data.n_classes:
         raise bad_parameter("classes", f"distinct labels in 0..{data.n_classes - 1}", classes)
     lut = np.full(data.n_classes, -1, dtype=np.int64)
@@ -129,7 +150,11 @@ def split_indices(n: int, n_val: int, n_test: int, seed: int) -> tuple[np.ndarra
     The permutation is ``numpy.random.default_rng(seed).permutation(n)``; test takes
     the first ``n_test``, validation the next ``n_val``, train the rest.
     """
-    if n_val < 0 or n_test < 0 or n_val + n_test >= n:
+    n = check_int("n", n, low=1)
+    n_val = check_int("n_val", n_val, low=0)
+    n_test = check_int("n_test", n_test, low=0)
+    seed = check_seed("seed", seed)
+    if n_val + n_test >= n:
         raise bad_parameter("n_val + n_test", f"non-negative sizes summing to less than n = {n}",
                             (n_val, n_test))
     perm = np.random.default_rng(seed).permutation(n)
@@ -137,9 +162,7 @@ def split_indices(n: int, n_val: int, n_test: int, seed: int) -> tuple[np.ndarra
 
 
 def _count(name: str, frac: float, n: int) -> int:
-    f = float(frac)
-    if not 0.0 <= f < 1.0:
-        raise bad_parameter(name, "a fraction in [0, 1)", frac)
+    f = check_float(name, frac, low=0.0, high=1.0, high_inclusive=False)
     return int(round(f * n))
 
 
@@ -150,6 +173,11 @@ def make_splits(data: Dataset, *, val_fraction: float, test_fraction: float, see
     When ``test`` is given (an official test set), ``test_fraction`` must be 0 and only
     validation is carved out of ``data``.
     """
+    if not isinstance(data, Dataset):
+        raise bad_parameter("data", "a deeprelax.data.Dataset", type(data).__name__)
+    if test is not None and not isinstance(test, Dataset):
+        raise bad_parameter("test", "a deeprelax.data.Dataset or None", type(test).__name__)
+    seed = check_int("seed", seed, low=0, fix="pass a non-negative integer seed")
     n_val = _count("val_fraction", val_fraction, data.n)
     n_test = _count("test_fraction", test_fraction, data.n)
     if test is not None and n_test:
@@ -176,9 +204,14 @@ def normalize_splits(splits: Splits, how: str = "standard", dtype: Any = np.floa
     scale : float
         Raw range (255 for byte images).
     """
-    if how not in NORMALIZATIONS:
-        raise ParameterError(f"`normalize` must be one of {list(NORMALIZATIONS)}, got {how!r}")
-    dt = np.dtype(dtype)
+    if not isinstance(splits, Splits):
+        raise bad_parameter("splits", "a deeprelax.data.Splits", type(splits).__name__)
+    check_choice("normalize", how, NORMALIZATIONS)
+    scale = check_positive("scale", scale)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise bad_parameter("dtype", "float32 or float64", dtype) from None
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise bad_parameter("dtype", "float32 or float64", dt)
     m, s = 0.0, 1.0

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._core import DataError, check_choice
+from .._core import DataError, bad_parameter, check_choice
+from .._core._validate import check_int
 from ._dataset import Dataset, Splits, class_subset, downsample, make_splits, normalize_splits
 from ._idx import read_idx
-from ._paths import MNIST_FILES, find_file, missing_error
+from ._paths import MNIST_FILES, _check_dir, find_file, missing_error
 
 __all__ = ["load_mnist", "load_cifar10", "read_cifar_binary", "write_cifar_binary",
            "load_mnist1d", "load_digits", "load_dataset", "DATASETS"]
@@ -51,19 +55,40 @@ def _finish(data: Dataset, test: Dataset | None, *, size: int | None, classes: S
     return normalize_splits(splits, normalize, dtype, scale)
 
 
+class PartialMNISTError(DataError):
+    """Some, not all, of the four MNIST IDX files were found."""
+
+
 def _mnist_idx(data_dir: str | os.PathLike | None) -> tuple[Dataset, Dataset] | None:
-    found = []
-    for name in MNIST_FILES:
-        p = find_file([name, name + ".gz"], data_dir, subdirs=("", "mnist", "MNIST/raw"))
-        if p is None:
-            return None
-        found.append(p)
-    xi, yi, xt, yt = (read_idx(p) for p in found)
-    for x, y, p in ((xi, yi, found[0]), (xt, yt, found[2])):
-        if x.ndim != 3 or y.ndim != 1 or x.shape[0] != y.shape[0]:
+    """The IDX train/test sets; ``None`` when none of the four files exists anywhere.
+
+    Raises :class:`PartialMNISTError` (naming the missing files) when only some exist.
+    """
+    found = {name: find_file([name, name + ".gz"], data_dir, subdirs=("", "mnist", "MNIST/raw"))
+             for name in MNIST_FILES}
+    missing = [n for n, p in found.items() if p is None]
+    if len(missing) == len(MNIST_FILES):
+        return None
+    if missing:
+        have = ", ".join(repr(str(p)) for p in found.values() if p is not None)
+        raise PartialMNISTError(
+            f"MNIST IDX files are incomplete: found {have} but not {missing} (as such or .gz); put the "
+            "missing files next to the others (deeprelax.data.download_mnist(dir) fetches all four), "
+            "or remove the partial set"
+        )
+    paths = [found[n] for n in MNIST_FILES]
+    xi, yi, xt, yt = (read_idx(p) for p in paths)  # type: ignore[arg-type]
+    for x, y, p in ((xi, yi, paths[0]), (xt, yt, paths[2])):
+        if x.ndim != 3 or y.ndim != 1 or x.shape[0] != y.shape[0] or x.shape[1] != x.shape[2]:
             raise DataError(f"MNIST files next to {str(p)!r} disagree: images {x.shape}, labels "
                             f"{y.shape}; expected (n, 28, 28) and (n,)")
-    src = str(found[0].parent)
+    for y, p in ((yi, paths[1]), (yt, paths[3])):
+        if y.dtype.kind not in "iu" or (y.size and (int(y.min()) < 0 or int(y.max()) > 9)):
+            lo, hi = (y.min(), y.max()) if y.size else (0, 0)
+            raise DataError(f"MNIST label file {str(p)!r} has labels {lo}..{hi} of dtype {y.dtype}, expected "
+                            "integers 0..9; the file is corrupt or not an MNIST label file: download it again")
+    found_dirs = paths
+    src = str(found_dirs[0].parent)
     train = Dataset(xi[:, None], yi.astype(np.int64), 10, f"MNIST IDX ({src})")
     test = Dataset(xt[:, None], yt.astype(np.int64), 10, f"MNIST IDX test ({src})")
     return train, test
@@ -73,12 +98,25 @@ def _mnist_npz(data_dir: str | os.PathLike | None) -> Dataset | None:
     p = find_file([MNIST10K], data_dir)
     if p is None:
         return None
+    fix = ("it must be an npz with uint8 arrays 'images' (n, 28, 28) and 'labels' (n,) in 0..9; "
+           "restore the file (or delete it to use the IDX files)")
+    if p.stat().st_size == 0:
+        raise DataError(f"{str(p)!r} is empty (zero bytes); {fix}")
     try:
-        with np.load(p, allow_pickle=False) as z:
+        with open(p, "rb") as fh:  # our handle: numpy leaks its own when the zip is damaged
+            z = np.load(fh, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError("a plain .npy array, not an npz archive")
             x, y = z["images"], z["labels"]
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"cannot read {str(p)!r} ({exc}); it must be an npz with uint8 arrays "
-                        "'images' (n, 28, 28) and 'labels' (n,)") from None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DataError(f"cannot read {str(p)!r} ({type(exc).__name__}: {exc}); the file is truncated "
+                        f"or damaged: {fix}") from None
+    if x.ndim != 3 or y.ndim != 1 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise DataError(f"{str(p)!r} holds images {x.shape} and labels {y.shape}; {fix}")
+    if x.dtype.kind not in "iuf" or (x.dtype.kind == "f" and not np.all(np.isfinite(x))):
+        raise DataError(f"{str(p)!r} holds images of dtype {x.dtype} with non-finite or non-numeric pixels; {fix}")
+    if y.dtype.kind not in "iu" or int(y.min()) < 0 or int(y.max()) > 9:
+        raise DataError(f"{str(p)!r} holds labels {y.min()}..{y.max()} of dtype {y.dtype}, outside 0..9; {fix}")
     return Dataset(x[:, None], y.astype(np.int64), 10, f"{MNIST10K} ({p.parent})")
 
 
@@ -127,10 +165,21 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, source: str = "auto
     (1, 7, 7)
     """
     check_choice("source", source, ("auto", "idx", "npz"))
+    _check_dir(data_dir)
+    size = check_int("size", size, low=1, fix="use 28, 14 or 7")
+    seed = check_int("seed", seed, low=0)
     common = dict(size=size, classes=classes, val_fraction=val_fraction, seed=seed,
                   normalize=normalize, dtype=dtype, scale=255.0)
+    partial = ""
     if source in ("auto", "idx"):
-        idx = _mnist_idx(data_dir)
+        try:
+            idx = _mnist_idx(data_dir)
+        except PartialMNISTError as exc:
+            if source == "idx":
+                raise
+            partial = str(exc)
+            warnings.warn(f"{partial}; falling back to {MNIST10K}", UserWarning, stacklevel=2)
+            idx = None
         if idx is not None:
             return _finish(idx[0], idx[1], test_fraction=0.0, **common)
         if source == "idx":
@@ -139,7 +188,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, source: str = "auto
     data = _mnist_npz(data_dir)
     if data is None:
         raise missing_error("MNIST", [f"{n}[.gz]" for n in MNIST_FILES] + [MNIST10K], data_dir,
-                            "online users can fetch the IDX files with "
+                            (partial + "; " if partial else "") + "online users can fetch the IDX files with "
                             "deeprelax.data.download_mnist(dir)")
     return _finish(data, None, test_fraction=test_fraction, **common)
 
@@ -152,11 +201,16 @@ def read_cifar_binary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     images : ndarray of uint8, shape (n, 3, 32, 32)
     labels : ndarray of int64, shape (n,)
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"`path` must be a path (str or os.PathLike), got {type(path).__name__}")
     p = Path(path)
     try:
         raw = np.fromfile(p, dtype=np.uint8)
     except FileNotFoundError:
         raise DataError(f"CIFAR-10 file {str(p)!r} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"cannot read CIFAR-10 file {str(p)!r} ({exc}); pass the path of a readable "
+                        "data_batch_*.bin file") from None
     if raw.size == 0 or raw.size % CIFAR_RECORD:
         raise DataError(f"{str(p)!r} is not a CIFAR-10 binary batch: its size must be a multiple of "
                         f"{CIFAR_RECORD} bytes, got {raw.size}; the file is truncated or is the "
@@ -171,8 +225,15 @@ def read_cifar_binary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 
 def write_cifar_binary(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray) -> Path:
     """Write ``images`` (n, 3, 32, 32) uint8 and ``labels`` (n,) as a CIFAR-10 binary batch."""
-    x = np.asarray(images, dtype=np.uint8).reshape(-1, 3 * 32 * 32)
-    y = np.asarray(labels, dtype=np.uint8).reshape(-1, 1)
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"`path` must be a path (str or os.PathLike), got {type(path).__name__}")
+    xi, yl = np.asarray(images), np.asarray(labels)
+    if xi.dtype != np.uint8 or xi.ndim != 4 or xi.shape[1:] != (3, 32, 32):
+        raise bad_parameter("images", "a uint8 array of shape (n, 3, 32, 32)", f"{xi.dtype} {xi.shape}")
+    if yl.dtype.kind not in "iu" or yl.shape != (xi.shape[0],) or (yl.size and (yl.min() < 0 or yl.max() > 9)):
+        raise bad_parameter("labels", f"integers 0..9 of shape ({xi.shape[0]},)", f"{yl.dtype} {yl.shape}")
+    x = xi.reshape(-1, 3 * 32 * 32)
+    y = yl.astype(np.uint8).reshape(-1, 1)
     p = Path(path)
     np.concatenate([y, x], axis=1).tofile(p)
     return p
@@ -188,6 +249,7 @@ def load_cifar10(data_dir: str | os.PathLike | None = None, *, classes: Sequence
     ``(n, 3, 32, 32)``; normalisation uses one scalar mean and std (per-channel
     whitening such as GCN/ZCA is left to the user).
     """
+    _check_dir(data_dir)
     paths = [find_file([n], data_dir, subdirs=CIFAR_SUBDIRS) for n in (*CIFAR_TRAIN, CIFAR_TEST)]
     if any(p is None for p in paths):
         raise missing_error("CIFAR-10 (binary version)", [*CIFAR_TRAIN, CIFAR_TEST], data_dir,
@@ -218,9 +280,11 @@ def load_mnist1d(*, n_samples: int = 5000, generator_seed: int = 42, val_fractio
     except ImportError:
         raise DataError("mnist1d needs the `mnist1d` package: pip install mnist1d "
                         "(or deeprelax[data])") from None
+    n_samples = check_int("n_samples", n_samples, low=10, high=10**7)
+    generator_seed = check_int("generator_seed", generator_seed, low=0, high=2**32 - 1)
     args = get_dataset_args()
-    args.num_samples = int(n_samples)
-    args.seed = int(generator_seed)
+    args.num_samples = n_samples
+    args.seed = generator_seed
     args.train_split = 1.0
     # mnist1d seeds the global RNGs; restore them so the caller is unaffected
     np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002

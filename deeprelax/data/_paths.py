@@ -33,8 +33,18 @@ DEFAULT_DIRS: tuple[Path, ...] = (Path(__file__).resolve().parents[2].parent / "
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
+def _check_dir(data_dir: object) -> None:
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise DataError(f"`data_dir` must be a directory path (str or os.PathLike) or None, got "
+                        f"{type(data_dir).__name__}")
+    if data_dir is not None and Path(data_dir).is_file():
+        raise DataError(f"`data_dir` must be a directory, got the file {str(data_dir)!r}; pass the folder "
+                        "that holds it")
+
+
 def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """The directories searched, in order (existing or not)."""
+    _check_dir(data_dir)
     dirs: list[Path] = []
     if data_dir is not None:
         dirs.append(Path(data_dir))
@@ -47,6 +57,8 @@ def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
 def find_file(names: Sequence[str], data_dir: str | os.PathLike | None = None,
               subdirs: Sequence[str] = ("",)) -> Path | None:
     """The first existing ``dir/sub/name`` over the search path, or ``None``."""
+    if isinstance(names, (str, bytes)) or not all(isinstance(n, str) for n in names):
+        raise DataError(f"`names` must be a list of file names, got {names!r}; pass e.g. ['mnist10k.npz']")
     for d in data_dirs(data_dir):
         for sub in subdirs:
             for name in names:
@@ -86,8 +98,14 @@ def download_mnist(dest: str | os.PathLike, base_url: str = MNIST_MIRROR,
     list of Path
         The four files.
     """
+    from .._core._validate import check_positive
     from ._idx import read_idx
 
+    if not isinstance(dest, (str, os.PathLike)):
+        raise DataError(f"`dest` must be a directory path (str or os.PathLike), got {type(dest).__name__}")
+    if not isinstance(base_url, str) or not base_url.endswith("/"):
+        raise DataError(f"`base_url` must be a URL string ending in '/', got {base_url!r}")
+    timeout = check_positive("timeout", timeout)
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -1,5 +1,6 @@
 """Landscape kernels against finite differences, sympy against the catalogue, safe parsing."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -179,6 +180,7 @@ def test_from_numba():
         f.hess(np.array([1.0]))
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: kernels are plain Python, no cache")
 def test_runtime_kernels_use_uncached_twins():
     # A cached kernel specialised on a run-time generated (sympy / user) kernel writes a cache-index
     # entry naming a function no later process can rebuild; Numba then fails to re-save that index
