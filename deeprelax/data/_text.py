@@ -42,6 +42,8 @@ def read_text(path: str | os.PathLike, max_chars: int | None = None) -> str:
     DataError
         The file is missing, empty, or not UTF-8 (the message gives the byte offset).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"`path` must be a file path (str or os.PathLike), got {type(path).__name__}")
     p = Path(path)
     if not p.is_file():
         raise DataError(f"`path` must be an existing text file, got {str(p)!r} (not found); pass the "
