@@ -77,7 +77,10 @@ def quadratic(H: np.ndarray, center: np.ndarray | None = None) -> Landscape:
     c = np.zeros(d) if center is None else as_float_array("center", center, shape=(d,))
     check_finite("center", c)
     p = np.concatenate([H.ravel(), c])
-    return Landscape(d, _quad_value, _quad_grad, _quad_hess, p, "quadratic", {"H": H, "center": c})
+    # "gradient": "linear" declares ∇f(x) = H(x − c) with params = [H (row-major), c], so the
+    # SDE room runs −∇f as its linear drift on the *current* params (with_params included)
+    meta = {"H": H, "center": c, "gradient": "linear"}
+    return Landscape(d, _quad_value, _quad_grad, _quad_hess, p, "quadratic", meta)
 
 
 # ---------------------------------------------------------------- double well

@@ -1,10 +1,11 @@
 """`sdeint`: the driver that validates, chunks, saves with stride and reports.
 
-The compiled kernel (:func:`._kernels.integrate_kernel`) advances every path over a
-chunk of steps in parallel; between chunks this driver updates the progress bar and
-stops with ``status = "NONFINITE"`` (the step and the path) when a path blew up. Only
-saved states are stored: memory is ``n_save × n_paths × d`` floats, never
-``n_steps × n_paths``.
+The compiled ensemble kernel (the generic one of :mod:`._kernels` for the noise class, or
+an accelerator of :mod:`._accel` the registry finds for the problem's declared
+properties) advances every path over a chunk of steps in parallel; between chunks this
+driver updates the progress bar and stops with ``status = Status.NONFINITE`` (the step and
+the path) when a path blew up. Only saved states are stored: memory is
+``n_save × n_paths × d`` floats, never ``n_steps × n_paths``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import numpy as np
 from .._core import (
     ParameterError,
     ShapeError,
+    Status,
     as_float_array,
     bad_parameter,
     check_finite,
+    check_int,
     check_positive,
     for_arguments,
     get_num_threads,
@@ -30,15 +33,10 @@ from .._core import (
     rng_normal,
     seed_key,
 )
-from ._kernels import (
-    em_draw_rows,
-    integrate_additive,
-    integrate_diagonal,
-    integrate_em_linear,
-    integrate_general,
-)
-from ._schemes import SCHEMES, check_scheme_fits, get_scheme
-from ._spec import SDE, linear_drift
+from ._accel import SDE_ACCELERATORS
+from ._kernels import COVARIANCE, FACTOR, GENERIC_KERNELS, NOISE_CODE, KernelScalars
+from ._schemes import Scheme, check_scheme_fits, get_scheme
+from ._spec import SDE
 
 __all__ = [
     "SDESolution",
@@ -49,8 +47,8 @@ __all__ = [
     "NONFINITE",
 ]
 
-SUCCESS = "SUCCESS"
-NONFINITE = "NONFINITE"
+SUCCESS = Status.SUCCESS
+NONFINITE = Status.NONFINITE
 
 #: Path-steps per kernel call (≈ 10–50 ms): big enough to hide the call overhead, small
 #: enough for a live progress bar.
@@ -59,25 +57,6 @@ CALL_PATH_STEPS = 4_000_000
 TASKS_PER_THREAD = 4
 #: Relative tolerance for (t1 − t0)/dt to count as an integer number of steps.
 STEP_RTOL = 1e-9
-
-#: Use the Euler–Maruyama fast path (:func:`._kernels.integrate_em_linear`) where it applies:
-#: additive noise, the linear drift, a scheme with code 0/1 (EM, Milstein = EM, sgd), streams.
-#: Its results are bit-identical to the generic kernel's; tests switch it off to compare.
-FAST_PATH = True
-
-#: From this dimension on the fast path is step-outer: per step one BLAS GEMM
-#: [X Ξ] @ [[I − sΔt Aᵀ], [Gᵀ]] per block of BLAS_BLOCK paths (normals drawn in parallel
-#: from each path's stream). BLAS sums in its own order, so these results agree with the
-#: generic kernel to round-off only; the blocks have a fixed size (the last one padded), so
-#: a path's result does not depend on the thread count, the chunking or the ensemble size.
-BLAS_MIN_DIM = 16
-BLAS_BLOCK = 64
-
-_KERNELS = {
-    "additive": integrate_additive,
-    "diagonal": integrate_diagonal,
-    "general": integrate_general,
-}
 
 
 @dataclass(frozen=True)
@@ -90,7 +69,9 @@ class SDESolution:
         Saved times: t0, t0 + save_every·dt, …, and the final time.
     x : ndarray, shape (n_save, n_paths, d)
         Saved states.
-    status : {"SUCCESS", "NONFINITE"}
+    status : Status
+        ``Status.SUCCESS`` or ``Status.NONFINITE`` (the states up to the first non-finite
+        save are returned).
     message : str
     n_steps : int
         Steps taken per path.
@@ -107,11 +88,13 @@ class SDESolution:
         Drift evaluations over all paths.
     nonfinite_step, nonfinite_path : int
         Where the first path went non-finite (−1 when none did).
+    accelerator : str
+        The registered accelerator that ran ("" for the generic kernel).
     """
 
     t: np.ndarray
     x: np.ndarray
-    status: str
+    status: Status
     message: str
     n_steps: int
     n_paths: int
@@ -122,11 +105,12 @@ class SDESolution:
     n_drift_evals: int
     nonfinite_step: int = -1
     nonfinite_path: int = -1
+    accelerator: str = ""
 
     @property
     def success(self) -> bool:
-        """``status == "SUCCESS"``."""
-        return self.status == SUCCESS
+        """``status is Status.SUCCESS``."""
+        return self.status is Status.SUCCESS
 
 
 _DRIFT_EVALS = {"euler_maruyama": 1, "sgd": 1, "milstein": 1, "heun": 2, "sra1": 2}
@@ -262,9 +246,55 @@ def sdeint(
     >>> from deeprelax import landscapes, sde
     >>> ou = sde.langevin(landscapes.quadratic([[1.0, 0.0], [0.0, 4.0]]), beta=10.0, D=[2.0, 0.5])
     >>> sol = sde.sdeint(ou, [0.0, 0.0], (0.0, 1.0), 0.01, n_paths=100, seed=0, save_every=10)
-    >>> sol.x.shape, sol.status
-    ((11, 100, 2), 'SUCCESS')
+    >>> sol.x.shape, str(sol.status)
+    ((11, 100, 2), 'success')
     """
+    sch, dt, t0, n_steps, se = _check_run(sde, scheme, dt, t_span, save_every)
+    if dW is not None and n_paths is None and np.ndim(x0) <= 1 and np.ndim(dW) == 3:
+        n_paths = np.shape(dW)[1]  # one path per row of the given increments
+    x = _initial(x0, sde.dim, n_paths)
+    n, d = x.shape
+    dWa, dZa, states, key = _noise_source(sch, (n_steps, n, sde.noise_dim), dW, dZ, seed, rng_state)
+    n_full, rem = divmod(n_steps, se)
+    n_blocks = n_full + int(rem > 0)
+    xs = np.empty((1 + n_blocks, n, d))
+    xs[0] = x
+    t = t0 + dt * np.minimum(np.arange(n_blocks + 1) * se, n_steps).astype(np.float64)
+    bad = np.full(n, -1, dtype=np.int64)
+    kernel, acc = _select_kernel(sde, sch, use_dw=dW is not None)
+    G = sde.diffusion_matrix if sde.noise == "additive" else np.zeros((d, sde.noise_dim))
+    base = KernelScalars(
+        int(sch.code), sde.calculus == "ito", bool(sde.linear), float(sde.drift_sign), int(sde.noise_dim),
+        COVARIANCE if sde.diffusion_form == "covariance" else FACTOR, float(sde.diffusion_scale), dt,
+        math.sqrt(dt), 0, se, se, 0, dW is not None, TASKS_PER_THREAD * get_num_threads())
+    per_call = max(1, CALL_PATH_STEPS // max(1, n * se))
+    bar = _progress_bar(n_steps, progress)
+    done_blocks, done_steps = 0, 0
+    try:
+        while done_blocks < n_blocks:
+            nb = min(per_call, n_blocks - done_blocks)
+            last = rem if (done_blocks + nb == n_blocks and rem > 0) else se
+            n_call = (nb - 1) * se + last
+            sp = base._replace(n_blocks=nb, last_len=last, step0=done_steps)
+            steps = slice(done_steps, done_steps + n_call) if sp.use_dw else slice(None)
+            kernel(sp, sde.drift_kernel, sde.drift_params, sde.diffusion_kernel, sde.diffusion_params, G,
+                   x, states, dWa[steps], dZa[steps] if dZa.shape[0] > 1 else dZa,
+                   xs[1 + done_blocks:1 + done_blocks + nb], bad)
+            done_blocks += nb
+            done_steps += n_call
+            if bar is not None:
+                bar.update(n_call)
+            if np.any(bad >= 0):  # keep the saves up to this chunk; the message says where
+                xs, t = xs[:1 + done_blocks], t[:1 + done_blocks]
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return _solution(t, xs, bad, t0, dt, done_steps, n, sch, key, states, acc)
+
+
+def _check_run(sde: Any, scheme: str, dt: Any, t_span: Any, save_every: Any) -> tuple[Scheme, float, float, int, int]:
+    """Validate the SDE, the scheme, dt, the time span and the save stride."""
     if not isinstance(sde, SDE):
         raise bad_parameter("sde", "an SDE (build one with langevin, from_sgd, ...)", type(sde).__name__)
     sch = get_scheme(scheme)
@@ -274,176 +304,61 @@ def sdeint(
         raise ParameterError(f"scheme 'sgd' takes steps of the learning rate: `dt` must equal lr = "
                              f"{sde.lr!r}, got {dt!r}; pass dt=sde.lr")
     t0, n_steps = _n_steps(t_span, dt)
-    se = int(save_every)
-    if se != save_every or se < 1:
-        raise bad_parameter("save_every", "a positive integer", save_every)
-    if dW is not None and n_paths is None and np.ndim(x0) <= 1 and np.ndim(dW) == 3:
-        n_paths = np.shape(dW)[1]  # one path per row of the given increments
-    x = _initial(x0, sde.dim, n_paths)
-    n, d, m = x.shape[0], sde.dim, sde.noise_dim
-    use_dw = dW is not None
-    if use_dw:
-        dWa = _increments("dW", dW, (n_steps, n, m))
+    se = check_int("save_every", save_every, low=1)
+    return sch, dt, t0, n_steps, se
+
+
+def _noise_source(sch: Scheme, shape: tuple[int, int, int], dW: Any, dZ: Any, seed: Any,
+                  rng_state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """(dW, dZ, stream states, seed key): the given increments, or streams from a seed or a state."""
+    dummy = np.zeros((1, 1, 1))
+    n = shape[1]
+    if dW is not None:
+        dWa = _increments("dW", dW, shape)
+        dZa = dummy
         if sch.needs_area:
             if dZ is None:
                 raise ParameterError(f"scheme {sch.name!r} needs the space-time integrals `dZ` with "
                                      "`dW`; draw both with brownian_increments(..., area=True)")
-            dZa = _increments("dZ", dZ, (n_steps, n, m))
-        else:
-            dZa = np.zeros((1, 1, 1))
-        key = None
-        states = np.zeros((n, 4), dtype=np.uint64)
-    else:
-        dWa = dZa = np.zeros((1, 1, 1))
-        if rng_state is not None:
-            states = np.array(rng_state, dtype=np.uint64, copy=True)
-            if states.shape != (n, 4):
-                raise ShapeError(f"`rng_state` must have shape ({n}, 4), got {states.shape}; pass "
-                                 "the rng_state of a solution with the same number of paths")
-            key = None
-        else:
-            key = seed_key(seed)
-            states = path_states(key, n, is_key=True)
+            dZa = _increments("dZ", dZ, shape)
+        return dWa, dZa, np.zeros((n, 4), dtype=np.uint64), None
+    if rng_state is not None:
+        states = np.array(rng_state, dtype=np.uint64, copy=True)
+        if states.shape != (n, 4):
+            raise ShapeError(f"`rng_state` must have shape ({n}, 4), got {states.shape}; pass "
+                             "the rng_state of a solution with the same number of paths")
+        return dummy, dummy, states, None
+    key = seed_key(seed)
+    return dummy, dummy, path_states(key, n, is_key=True), key
 
-    n_full, rem = divmod(n_steps, se)
-    n_blocks = n_full + (rem > 0)
-    xs = np.empty((1 + n_blocks, n, d))
-    xs[0] = x
-    t = t0 + dt * np.minimum(np.arange(n_blocks + 1) * se, n_steps).astype(np.float64)
-    bad = np.full(n, -1, dtype=np.int64)
-    G = sde.diffusion_matrix if sde.noise == "additive" else np.zeros((d, m))
+
+def _select_kernel(sde: SDE, sch: Scheme, use_dw: bool) -> tuple[Any, str]:
+    """The registered accelerator for the problem's declared properties, else the generic kernel."""
+    props = {"noise": NOISE_CODE[sde.noise], "drift": "linear" if sde.linear else "kernel",
+             "scheme": sch.code, "increments": "given" if use_dw else "streams", "dim": sde.dim}
+    acc = SDE_ACCELERATORS.select("ensemble", props)
+    if acc is not None:
+        return acc.kernels["ensemble"], acc.name
     # run-time generated drift/diffusion kernels (sympy, user functions) go to an uncached twin
-    kernel = for_arguments(_KERNELS[sde.noise], sde.drift_kernel, sde.diffusion_kernel)
-    fast = (FAST_PATH and sde.noise == "additive" and sch.code in (0, 1) and not use_dw
-            and bool(sde.linear) and sde.drift_kernel is linear_drift)
-    if fast:
-        bp_ = np.ascontiguousarray(sde.drift_params, dtype=np.float64)
-        A_, c_ = bp_[:d * d].copy(), bp_[d * d:d * d + d].copy()
-        G_ = np.ascontiguousarray(G, dtype=np.float64)
-    blas = None
-    per_call = max(1, CALL_PATH_STEPS // max(1, n * se))
-    n_tasks = TASKS_PER_THREAD * get_num_threads()
-    bar = _progress_bar(n_steps, progress)
-    done_blocks, done_steps = 0, 0
-    status, message = SUCCESS, f"integrated {n} path(s) over {n_steps} steps"
-    try:
-        while done_blocks < n_blocks:
-            nb = min(per_call, n_blocks - done_blocks)
-            last = rem if (done_blocks + nb == n_blocks and rem > 0) else se
-            n_call = (nb - 1) * se + last
-            if fast and d >= BLAS_MIN_DIM:
-                blas = _em_blas(blas, A_, c_, G_, float(sde.drift_sign), dt, x, states, nb, se, last,
-                                done_steps, xs[1 + done_blocks:1 + done_blocks + nb], bad)
-            elif fast:
-                integrate_em_linear(A_, c_, G_, float(sde.drift_sign), dt, x, states, nb, se, last,
-                                    done_steps, xs[1 + done_blocks:1 + done_blocks + nb], bad,
-                                    n_tasks)
-            else:
-                kernel(
-                    sch.code, sde.calculus == "ito", bool(sde.linear), sde.drift_kernel, sde.drift_params,
-                    float(sde.drift_sign), sde.diffusion_kernel, sde.diffusion_params, G, m,
-                    1 if sde.diffusion_form == "covariance" else 0, float(sde.diffusion_scale), dt,
-                    x, states, nb, se, last, done_steps, use_dw,
-                    dWa[done_steps:done_steps + n_call] if use_dw else dWa,
-                    dZa[done_steps:done_steps + n_call] if (use_dw and sch.needs_area) else dZa,
-                    xs[1 + done_blocks:1 + done_blocks + nb], bad, n_tasks,
-                )
-            done_blocks += nb
-            done_steps += n_call
-            if bar is not None:
-                bar.update(n_call)
-            if np.any(bad >= 0):
-                steps_bad = np.where(bad >= 0, bad, np.iinfo(np.int64).max)
-                path = int(np.argmin(steps_bad))
-                k = int(bad[path])
-                status = NONFINITE
-                message = (f"path {path} went non-finite at step {k} (t = {t0 + (k + 1) * dt:.6g}); "
-                           f"{int(np.sum(bad >= 0))} path(s) non-finite; reduce dt or check the drift")
-                xs = xs[:1 + done_blocks]
-                t = t[:1 + done_blocks]
-                break
-    finally:
-        if bar is not None:
-            bar.close()
-    bp = int(np.argmin(np.where(bad >= 0, bad, np.iinfo(np.int64).max))) if status == NONFINITE else -1
+    return for_arguments(GENERIC_KERNELS[props["noise"]], sde.drift_kernel, sde.diffusion_kernel), ""
+
+
+def _solution(t: np.ndarray, xs: np.ndarray, bad: np.ndarray, t0: float, dt: float, n_steps: int, n: int,
+              sch: Scheme, key: int | None, states: np.ndarray, acc: str) -> SDESolution:
+    status, message, path, k = SUCCESS, f"integrated {n} path(s) over {n_steps} steps", -1, -1
+    if np.any(bad >= 0):
+        path = int(np.argmin(np.where(bad >= 0, bad, np.iinfo(np.int64).max)))
+        k = int(bad[path])
+        status = NONFINITE
+        message = (f"path {path} went non-finite at step {k} (t = {t0 + (k + 1) * dt:.6g}); "
+                   f"{int(np.sum(bad >= 0))} path(s) non-finite; the saves up to then are returned; "
+                   "reduce dt or check the drift")
     return SDESolution(
-        t=t, x=xs, status=status, message=message, n_steps=done_steps, n_paths=n, dt=dt,
+        t=t, x=xs, status=status, message=message, n_steps=n_steps, n_paths=n, dt=dt,
         scheme=sch.name, seed_key=key, rng_state=states,
-        n_drift_evals=done_steps * n * _DRIFT_EVALS[sch.name],
-        nonfinite_step=int(bad[bp]) if bp >= 0 else -1, nonfinite_path=bp,
+        n_drift_evals=n_steps * n * _DRIFT_EVALS[sch.name],
+        nonfinite_step=k, nonfinite_path=path, accelerator=acc,
     )
-
-
-def _em_blas(buf, A, c, G, bsign, dt, x, states, n_blocks, block_len, last_len, step0, out, bad):
-    """Step-outer Euler–Maruyama for additive noise and a linear drift (d ≥ BLAS_MIN_DIM).
-
-    Advances x (n, d) in place like integrate_em_linear (same streams, saves, bad steps and
-    frozen non-finite paths). Each block of BLAS_BLOCK paths runs all the steps of the call
-    on its own (draw its normals, one GEMM [X Ξ] @ W), blocks spread over
-    ``get_num_threads()`` Python threads with BLAS itself held to one thread (threadpoolctl,
-    when installed), so the two thread pools do not fight over the cores. ``buf`` carries
-    (W, shift) between calls (None at first).
-    """
-    n, d = x.shape
-    m = G.shape[1]
-    Pb = BLAS_BLOCK
-    if buf is None:
-        Am = A.reshape(d, d)
-        W = np.vstack([np.eye(d) - (bsign * dt) * Am.T, G.T])  # (d + m, d)
-        shift = (bsign * dt) * (Am @ c) if np.any(c != 0.0) else None  # x + sΔt·(−A(x − c))
-        buf = (W, shift)
-    W, shift = buf
-    sdt = math.sqrt(dt)
-    frozen = np.empty((n, d))
-    lens = [block_len if blk < n_blocks - 1 else last_len for blk in range(n_blocks)]
-
-    def run_block(lo: int) -> None:
-        with np.errstate(all="ignore"):  # a blown-up path overflows; it is reported, not warned
-            _run_block(lo)
-
-    def _run_block(lo: int) -> None:
-        hi = min(n, lo + Pb)
-        cur, nxt, tmp = np.zeros((Pb, d + m)), np.zeros((Pb, d + m)), np.empty((Pb, d))
-        cur[:hi - lo, :d] = x[lo:hi]
-        k = step0
-        for blk, nb in enumerate(lens):
-            for _ in range(nb):
-                em_draw_rows(cur, d, lo, hi, states, bad, frozen, k - 1, sdt, True)
-                np.matmul(cur, W, out=tmp)  # contiguous operands: one BLAS dgemm
-                if shift is not None:
-                    tmp += shift
-                nxt[:, :d] = tmp
-                cur, nxt = nxt, cur
-                k += 1
-            em_draw_rows(cur, d, lo, hi, states, bad, frozen, k - 1, sdt, False)
-            out[blk, lo:hi] = cur[:hi - lo, :d]
-            dead = np.flatnonzero(bad[lo:hi] >= 0)
-            if dead.size:
-                out[blk, lo + dead] = frozen[lo + dead]
-        x[lo:hi] = out[n_blocks - 1, lo:hi]
-
-    starts = list(range(0, n, Pb))
-    n_threads = max(1, min(get_num_threads(), len(starts)))
-    with _blas_one_thread():
-        if n_threads == 1:
-            for lo in starts:
-                run_block(lo)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(n_threads) as ex:
-                list(ex.map(run_block, starts))
-    return buf
-
-
-def _blas_one_thread() -> Any:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - results are the same, only slower
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _progress_bar(total: int, on: bool) -> Any:
@@ -519,8 +434,3 @@ def coarsen_increments(
     before = np.cumsum(blocks, axis=1) - blocks  # Σ_{i<j} ΔWᵢ
     dZc = zb.sum(axis=1) + dt * before.sum(axis=1)
     return dWc, dZc
-
-
-def scheme_names() -> list[str]:
-    """Names of the registered schemes."""
-    return sorted(SCHEMES)

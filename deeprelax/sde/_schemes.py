@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .._core import SchemeError, check_choice
+from ._kernels import EULER_MARUYAMA, HEUN, MILSTEIN, SRA1
 from ._spec import SDE
 
 __all__ = ["Scheme", "SCHEMES", "get_scheme", "check_scheme_fits"]
@@ -25,7 +26,8 @@ class Scheme:
     name : str
         Registry name (``sdeint(..., scheme=name)``).
     code : int
-        Code of the step inside the Numba kernel.
+        Code of the step inside the Numba kernels: ``EULER_MARUYAMA``, ``MILSTEIN``, ``HEUN``
+        or ``SRA1`` of :mod:`._kernels` (``"sgd"`` is Euler–Maruyama with Δt = η).
     calculus : str
         ``"ito"`` or ``"stratonovich"``: the solution it converges to for
         multiplicative noise (``"both"`` when it handles either; for additive noise
@@ -61,30 +63,30 @@ def _ro(d: dict[str, float]) -> Mapping[str, float]:
 _KP = "Kloeden & Platen, Numerical Solution of SDEs (1992)"
 SCHEMES: Mapping[str, Scheme] = MappingProxyType({
     "euler_maruyama": Scheme(
-        "euler_maruyama", 0, "ito",
+        "euler_maruyama", EULER_MARUYAMA, "ito",
         _ro({"additive": 1.0, "diagonal": 0.5, "general": 0.5}),
         _ro({"additive": 1.0, "diagonal": 1.0, "general": 1.0}),
         reference=f"{_KP}, §10.2 and §14.1"),
     "milstein": Scheme(
-        "milstein", 1, "both",
+        "milstein", MILSTEIN, "both",
         _ro({"additive": 1.0, "diagonal": 1.0}),
         _ro({"additive": 1.0, "diagonal": 1.0}),
         reference=f"{_KP}, §10.3 and §11.1 (derivative-free form); Rößler, SIAM J. Numer. "
                   "Anal. 48 (2010)"),
     "heun": Scheme(
-        "heun", 2, "stratonovich",
+        "heun", HEUN, "stratonovich",
         _ro({"additive": 1.0, "diagonal": 1.0, "general": 0.5}),
         _ro({"additive": 1.0, "diagonal": 1.0, "general": 1.0}),
         reference="Rümelin, SIAM J. Numer. Anal. 19 (1982); Kloeden & Platen §11.1"),
     "sra1": Scheme(
-        "sra1", 3, "both",
+        "sra1", SRA1, "both",
         _ro({"additive": 1.5}),
         _ro({"additive": 2.0}),
         normals_per_step=2,
         reference="Rößler, 'Runge–Kutta methods for the strong approximation of solutions of "
                   "SDEs', SIAM J. Numer. Anal. 48 (2010), SRA1"),
     "sgd": Scheme(
-        "sgd", 0, "ito",
+        "sgd", EULER_MARUYAMA, "ito",
         _ro({"additive": 1.0, "diagonal": 0.5, "general": 0.5}),
         _ro({"additive": 1.0, "diagonal": 1.0, "general": 1.0}),
         reference="Chaudhari & Soatto, arXiv:1710.11029, Lemma 2: one SGD step = one EM step "

@@ -166,6 +166,10 @@ class SDE:
     lr, batch_size, n_samples : optional
         The SGD hyper-parameters when built by :func:`from_sgd` (used by the
         ``"sgd"`` scheme of :func:`sdeint`).
+    linear : bool
+        Declares the drift linear, b(x) = drift_sign·(−A(x − c)) with ``drift_params =
+        [A (d·d, row-major), c (d)]`` (``drift_kernel`` is then :func:`linear_drift`): the
+        integrator inlines it and may use the linear-drift accelerators.
     """
 
     dim: int
@@ -233,6 +237,9 @@ class SDE:
             object.__setattr__(self, "diffusion_matrix", None)
         object.__setattr__(self, "drift_kernel", _ensure_kernel(self.drift_kernel, "drift"))
         check_positive("diffusion_scale", self.diffusion_scale)
+        if self.linear and self.drift_params.size != d * (d + 1):
+            raise bad_parameter("linear", f"True only with drift_params [A, c] of size {d * (d + 1)}",
+                                f"{self.drift_params.size} parameters", "pass linear=False for another drift")
 
     # ------------------------------------------------------------------ numpy evaluation
     def drift_values(self, x: Any) -> np.ndarray:
@@ -410,12 +417,12 @@ def _not_psd() -> type:
 
 def _drift_from(f: Landscape | VectorField) -> dict[str, Any]:
     if isinstance(f, Landscape):
-        if f.name == "quadratic" and "H" in f.meta:
-            H = np.asarray(f.meta["H"], float)
-            c = np.asarray(f.meta["center"], float)
+        if f.meta.get("gradient") == "linear" and f.params.size == f.dim * (f.dim + 1):
+            # declared ∇f = H(x − c) with params [H, c]: −∇f is the linear drift on the same
+            # vector (read from params, the one source: with_params changes the drift too)
             return {
                 "drift_kernel": linear_drift,
-                "drift_params": np.concatenate([H.ravel(), c]),
+                "drift_params": f.params,
                 "drift_sign": 1.0,
                 "landscape": f,
                 "linear": True,

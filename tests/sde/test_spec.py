@@ -92,3 +92,32 @@ def test_scheme_metadata_declares_orders():
     assert em.strong_order["additive"] == 1.0 and em.strong_order["general"] == 0.5
     assert S.SCHEMES["sra1"].strong_order == {"additive": 1.5}
     assert "general" not in S.SCHEMES["milstein"].strong_order
+
+
+def test_langevin_integrates_the_new_hessian_after_with_params():
+    """One source of truth: the linear drift reads the landscape's params, not meta."""
+    from deeprelax import landscapes
+
+    old = landscapes.quadratic([[1.0, 0.0], [0.0, 1.0]])
+    H_new = np.array([[5.0, 1.0], [1.0, 3.0]])
+    c_new = np.array([0.5, -1.0])
+    new = old.with_params(np.concatenate([H_new.ravel(), c_new]))
+    s = S.langevin(new, beta=4.0)
+    x = np.array([[1.0, 2.0], [-0.5, 0.3]])
+    np.testing.assert_allclose(s.drift_values(x), -(x - c_new) @ H_new.T)
+    # and the integrator: same run as on the freshly built landscape (bitwise)
+    fresh = S.langevin(landscapes.quadratic(H_new, c_new), beta=4.0)
+    kw = dict(x0=np.zeros(2), t_span=(0.0, 0.5), dt=0.01, n_paths=8, seed=3)
+    a, b = S.sdeint(s, **kw), S.sdeint(fresh, **kw)
+    assert np.array_equal(a.x, b.x)
+    # negative control: the old landscape's SDE differs
+    assert not np.array_equal(S.sdeint(S.langevin(old, beta=4.0), **kw).x, a.x)
+
+
+def test_linear_flag_needs_the_linear_parameter_layout():
+    from deeprelax._core import ParameterError
+    from deeprelax.sde._spec import linear_drift
+
+    with pytest.raises(ParameterError, match="linear"):
+        S.SDE(dim=2, drift_kernel=linear_drift, drift_params=np.zeros(4), diffusion_matrix=np.eye(2),
+              linear=True)
