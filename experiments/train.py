@@ -241,7 +241,7 @@ def _rebuild(template: Any, it: Any) -> Any:
 
 
 HISTORY_KEYS = ("effective_epochs", "val_error", "val_loss", "train_loss", "gamma", "lr_steps",
-                "wall_time")
+                "wall_time", "coupling")
 
 
 def _ckpt_path(cfg: Config) -> Path | None:
@@ -271,8 +271,20 @@ def _load(path: Path, template: Any) -> tuple[np.ndarray, Any, np.random.Generat
         state = _rebuild(template, iter([z[f"leaf_{i}"] for i in range(n)]))
         rng = np.random.default_rng()
         rng.bit_generator.state = json.loads(str(z["rng"]))
-        hist = {k: list(z[f"hist_{k}"]) for k in HISTORY_KEYS}
+        period = int(z["period"])
+        # a key added after the checkpoint was written (e.g. "coupling") reads as NaN
+        hist = {k: list(z[f"hist_{k}"]) if f"hist_{k}" in z.files else [np.nan] * period
+                for k in HISTORY_KEYS}
         return z["x"].copy(), state, rng, hist, int(z["period"])
+
+
+def _mean_coupling(c: np.ndarray | None) -> float:
+    """Mean over a period's steps of Entropy-SGD's ‖γ(x′ − x)‖/‖ĝ‖ (NaN for other optimizers)."""
+    if c is None:
+        return float("nan")
+    c = np.asarray(c, dtype=np.float64)
+    c = c[np.isfinite(c)]
+    return float(c.mean()) if c.size else float("nan")
 
 
 def train_run(cfg: Config, splits: data.Splits | None = None, *, progress: bool = False,
@@ -318,6 +330,7 @@ def train_run(cfg: Config, splits: data.Splits | None = None, *, progress: bool 
         hist["gamma"].append(float(res.history.gamma[-1]))
         hist["lr_steps"].append(float(steps * (period + 1)))
         hist["wall_time"].append(prev_t + res.wall_time)
+        hist["coupling"].append(_mean_coupling(res.history.coupling))
         if path is not None:
             _save(path, x, state, rng, hist, period + 1)
         if bar is not None:

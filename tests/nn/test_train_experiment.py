@@ -56,7 +56,8 @@ def test_entropy_mnist_results_and_figure(tmp_path):
                                batch_size=32, dtype="float64")
     res = entropy_mnist.run(cfg)
     assert res.arrays["mlp__entropy_sgd__val_error"].shape[0] == 2
-    assert {c.verdict for c in res.checks} <= {"pass", "fail", "info"}
+    assert {c.verdict for c in res.checks} <= {"pass", "fail", "info", "confirmed", "qualified", "refuted"}
+    assert [c.claim_id for c in res.checks if c.kind == "claim"] == [8]
     assert any("Table 1" in c.reference and c.bound == 1.37 for c in res.checks)
     from paper_figs import entropy_mnist as fig
 
