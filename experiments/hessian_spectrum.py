@@ -1,55 +1,75 @@
-"""Entropy-SGD Fig. 1 / 3a: Hessian eigenspectrum of a small MNIST net at the end of training.
+"""Entropy-SGD Fig. 1 / §1: Hessian eigenspectrum of an Adam-trained network, not polished.
 
-A one-hidden-layer ReLU net on 7x7 MNIST (sklearn 8x8 digits when the MNIST files are
-absent; recorded in ``info``) is trained by SGD with momentum, then the exact Hessian of
-the mean training loss over ``n_train`` samples (≥ 4096 at full scale) is assembled from
-exact Hessian-vector products (:func:`deeprelax.nn.hessian`) and diagonalised in float64
-(:func:`deeprelax.analysis._spectra.hessian_eigvalsh`). Lanczos extremes and an SLQ
-density on the HVP operator are checked against the dense eigenvalues.
+The network is trained by Adam (no full-batch polishing: the paper's Hessian is taken
+where Adam stopped, λ_min = −0.46 < 0) and the Hessian of the mean training loss over
+``n_hess`` training images is probed by exact Hessian-vector products
+(:func:`deeprelax.nn.hvp_operator`, Pearlmutter's R-operator). Up to ``dense_max_dim``
+parameters the Hessian is assembled and every eigenvalue computed (float64 ``eigh``,
+:func:`deeprelax.analysis.hessian_eigvalsh`); beyond, the density comes from stochastic
+Lanczos quadrature (:func:`deeprelax.analysis.slq_density`) and the ends from ARPACK
+Lanczos (:func:`deeprelax.analysis.lanczos_extremes`). The paper's "94 % of |λ| < 1e-4"
+is an absolute threshold, so it is reported **with** λ_max and with scale-free
+fractions: |λ| < 1e-4·λ_max/40 (the paper's threshold relative to its own λ_max ≈ 40)
+and |λ| < 1e-2·λ_max.
+
+Scales: quick — a 49-16-10 MLP on 7x7 MNIST (dense eigh, Lanczos and SLQ checked
+against it); paper — Entropy-SGD's small-LeNet (47,658 parameters, 28x28 MNIST) by HVPs;
+full — the same with the paper's 4,096 Hessian samples and more probes.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from deeprelax import nn
-from deeprelax.analysis._deepnet import mlp_loss_grad, sgd_trajectory
+from deeprelax import nn, optim
 from deeprelax.analysis._spectra import hessian_eigvalsh, lanczos_extremes, slq_density
 from experiments._base import Results, check_row, config_dict
 from experiments.noise_spectrum import small_mnist
 
 NAME = "hessian_spectrum"
-TITLE = "Hessian eigenspectrum at the end of training (dense eigh, Lanczos, SLQ)"
+TITLE = "Hessian eigenspectrum after Adam, not polished (dense eigh or Lanczos + SLQ)"
 
-#: Entropy-SGD §5.1 (small-LeNet, 47,658 parameters).
+#: Entropy-SGD §1 / Fig. 1 (small-LeNet, 47,658 parameters, Adam).
 PAPER = {"frac_abs_lt_1e-4": 0.94, "lambda_max": 40.0, "lambda_min": -0.46}
+REF = "Chaudhari et al. 2017 (Entropy-SGD), §1 and Fig. 1"
+#: The paper's absolute threshold 1e-4 relative to its λ_max ≈ 40: the scale-free reading.
+PAPER_REL = 1e-4 / 40.0
 
 
 @dataclass(frozen=True)
 class Config:
-    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+    """Quick scale by default; ``paper()`` and ``full()`` give the other scales.
 
     Attributes
     ----------
+    net
+        "mlp" (7x7 input, one hidden layer of width ``hidden``) or "esgd_small_lenet" (28x28, 47,658 parameters)
     hidden
-        width of the one-hidden-layer ReLU net
+        hidden width of the "mlp" net
     n_classes
-        digit classes used (the first n_classes)
+        digit classes used (the first n_classes; esgd_small_lenet needs 10)
     n_train
-        training images; the Hessian is of the mean loss over them
+        training images for Adam
+    n_hess
+        training images whose mean loss the Hessian is of (the first n_hess of the training set)
     epochs
-        SGD epochs before the Hessian is taken
+        Adam epochs (no polishing afterwards)
     lr
-        SGD learning rate
-    momentum
-        SGD momentum
+        Adam learning rate
     batch_size
         minibatch size
-    gd_epochs
-        full-batch GD epochs after SGD, towards the critical point (0: none)
+    dense_max_dim
+        assemble the Hessian and use dense eigh up to this many parameters
+    lanczos_k
+        eigenvalues at each end by ARPACK Lanczos
+    lanczos_tol
+        ARPACK relative tolerance of the Ritz values
+    lanczos_maxiter
+        ARPACK restarts allowed per end (bounds the HVPs on large nets)
     slq_probes
         random probe vectors of the SLQ density estimate
     slq_steps
@@ -58,68 +78,127 @@ class Config:
         seed of the data subset, initialisation and minibatches
     """
 
+    net: str = "mlp"
     hidden: int = 16
     n_classes: int = 10
     n_train: int = 2048
-    epochs: int = 100
-    lr: float = 0.05
-    momentum: float = 0.9
+    n_hess: int = 2048
+    epochs: int = 20
+    lr: float = 1e-3
     batch_size: int = 128
-    gd_epochs: int = 50
+    dense_max_dim: int = 5000
+    lanczos_k: int = 5
+    lanczos_tol: float = 1e-8
+    lanczos_maxiter: int = 1000
     slq_probes: int = 8
     slq_steps: int = 40
     seed: int = 0
 
     @classmethod
+    def paper(cls) -> Config:
+        """Entropy-SGD's small-LeNet (47,658) trained by Adam on 60k MNIST, Hessian of 512 images by HVPs."""
+        return cls(net="esgd_small_lenet", n_train=60_000, n_hess=512, epochs=3, lanczos_k=1,
+                   lanczos_tol=1e-3, lanczos_maxiter=8, slq_probes=4, slq_steps=50)
+
+    @classmethod
     def full(cls) -> Config:
-        """49-64-10 (3,850 parameters) on the full 8,000-image training split (>= 4096)."""
-        return cls(hidden=64, n_train=8000, epochs=400, gd_epochs=200, slq_probes=32,
-                   slq_steps=120)
+        """As ``paper`` with the paper's 4,096 Hessian samples (128 minibatches x 32), longer training."""
+        return cls(net="esgd_small_lenet", n_train=60_000, n_hess=4096, epochs=10, lanczos_k=3,
+                   lanczos_tol=1e-4, lanczos_maxiter=50, slq_probes=16, slq_steps=100)
+
+
+def _model(c: Config, shape: tuple):
+    if c.net == "mlp":
+        return nn.mlp(shape, (c.hidden,), c.n_classes, name="mlp")
+    if c.net == "esgd_small_lenet":
+        return nn.esgd_small_lenet(n_classes=c.n_classes)
+    raise ValueError(f"`net` must be 'mlp' or 'esgd_small_lenet', got {c.net!r}")
 
 
 def run(config: Config, *, progress: bool = False) -> Results:
     c = config
-    X, y, src, shape = small_mnist(c.n_train, c.n_classes, c.seed)
-    model = nn.mlp(shape, (c.hidden,), c.n_classes, name="mlp")
-    x = model.init(c.seed)
-    tr = sgd_trajectory(model, X, y, x, lr=c.lr, momentum=c.momentum, batch_size=c.batch_size,
-                        n_epochs=c.epochs, burn_in=0, record=[0], seed=c.seed, progress=progress)
-    x = tr.x_final
-    if c.gd_epochs:  # polish towards the critical point with full-batch GD
-        x = sgd_trajectory(model, X, y, x, noise="none", lr=c.lr, momentum=c.momentum,
-                           batch_size=c.batch_size, n_epochs=c.gd_epochs, burn_in=0,
-                           record=[0]).x_final
-    loss, g = mlp_loss_grad(model, x, X, y)
-    H = nn.hessian(model, x, X, y)
-    spec = hessian_eigvalsh(H)
-    op = nn.hvp_operator(model, x, X, y)
-    lz = lanczos_extremes(op, k=5, tol=1e-8)
+    size = 7 if c.net == "mlp" else 28
+    X, y, src, shape = small_mnist(c.n_train, c.n_classes, c.seed, size, 0.0)
+    model = _model(c, shape)
+    P = model.dim
+    obj = nn.MinibatchObjective(model, X, y, batch_size=c.batch_size)
+    t0 = time.process_time()
+    res = optim.minimize(optim.adam(c.lr), obj, model.init(c.seed), n_epochs=c.epochs, seed=c.seed,
+                         progress=progress)
+    if res.status != "success":
+        raise RuntimeError(f"Adam diverged: {res.message}")
+    x = np.asarray(res.x)
+    t_train = time.process_time() - t0
+    Xh, yh = X[: c.n_hess], y[: c.n_hess]
+    loss, g = model.loss_and_grad(x, Xh, yh, train=False)
+    ev = nn.evaluate(model, x, X, y)
+    op = nn.hvp_operator(model, x, Xh, yh)
+    t1 = time.process_time()
+    lz = lanczos_extremes(op, k=c.lanczos_k, tol=c.lanczos_tol, maxiter=c.lanczos_maxiter, seed=c.seed)
     slq = slq_density(op, n_probes=c.slq_probes, n_steps=c.slq_steps, seed=c.seed)
-    s = spec.summary
-    frac_slq, frac_se = slq.fraction_below(1e-2 * spec.lambda_max)
-    info: dict[str, Any] = {"data": src, "n_train": int(X.shape[0]), "dim": model.dim,
-                            "loss": loss, "grad_norm": float(np.linalg.norm(g)),
-                            "summary": s, "lanczos": lz.message, "slq": slq.message,
-                            "paper": PAPER}
-    arrays = {"eigenvalues": spec.eigenvalues, "slq_nodes": slq.nodes, "slq_weights": slq.weights}
-    note = f"{src}, d={model.dim}, N={X.shape[0]}, |grad f|={np.linalg.norm(g):.2g}"
-    checks = (
-        check_row("fraction of |λ| < 1e-4 (absolute)", "Chaudhari et al. 2017, §5.1 / Fig. 1 "
-                  "(≈94 % for small-LeNet)", s["frac_abs_lt_0.0001"], None, "~", note=note),
-        check_row("fraction of |λ| < 1e-2·λ_max", "Chaudhari et al. 2017, Fig. 3a (90 % at "
-                  "|λ| ≤ 1e-2 for small-mnistfc)", s["frac_rel_lt_0.01"], None, "~", note=note),
-        check_row("λ_max", "Chaudhari et al. 2017, §5.1 (≈40 for small-LeNet)",
-                  spec.lambda_max, None, "~", note=note),
-        check_row("λ_min (short negative tail)", "Chaudhari et al. 2017, §5.1 (−0.46)",
-                  spec.lambda_min, None, "~", note=f"|λ_min|/λ_max = {s['neg_tail_ratio']:.3g}"),
-        check_row("negative tail shorter than the positive one: |λ_min|/λ_max", "Chaudhari et "
-                  "al. 2017, §5.1", s["neg_tail_ratio"], 0.1, "<=", note=note),
-        check_row("Lanczos λ_max equals dense eigh", "method check", lz.largest[0],
-                  spec.lambda_max, "==", tol=1e-6 * abs(spec.lambda_max), note=lz.message),
-        check_row("Lanczos λ_min equals dense eigh", "method check", lz.smallest[0],
-                  spec.lambda_min, "==", tol=1e-6 * abs(spec.lambda_max), note=lz.message),
-        check_row("SLQ fraction |λ| < 1e-2 λ_max vs dense", "method check", frac_slq,
-                  s["frac_rel_lt_0.01"], "==", tol=4 * frac_se + 0.05,
-                  note=f"SE {frac_se:.2g} over {c.slq_probes} probes (+0.05 quadrature slack)"),
-    )
-    return Results(NAME, config_dict(c), arrays, info, checks)
+    t_hvp = time.process_time() - t1
+    dense = P <= c.dense_max_dim
+    arrays: dict[str, Any] = {"slq_nodes": slq.nodes, "slq_weights": slq.weights,
+                              "lanczos_largest": lz.largest, "lanczos_smallest": lz.smallest}
+    # the ends: dense eigh when affordable; else the Lanczos values, widened by the SLQ Ritz values
+    # (interlacing: every Ritz value lies inside [λ_min, λ_max])
+    ritz = slq.nodes[np.isfinite(slq.nodes)]
+    lmax = max([*lz.largest[:1], ritz.max()])
+    lmin = min([*lz.smallest[:1], ritz.min()])
+    if dense:
+        H = nn.hessian(model, x, Xh, yh)
+        spec = hessian_eigvalsh(H)
+        arrays["eigenvalues"] = spec.eigenvalues
+        lmax, lmin = spec.lambda_max, spec.lambda_min
+        frac_abs, frac_paper_rel, frac_rel2 = (spec.summary["frac_abs_lt_0.0001"],
+                                               float(np.mean(np.abs(spec.eigenvalues) < PAPER_REL * lmax)),
+                                               spec.summary["frac_rel_lt_0.01"])
+        se_abs = se_pr = se_r2 = 0.0
+        how = "dense eigh (exact)"
+    else:
+        frac_abs, se_abs = slq.fraction_below(1e-4)
+        frac_paper_rel, se_pr = slq.fraction_below(PAPER_REL * lmax)
+        frac_rel2, se_r2 = slq.fraction_below(1e-2 * lmax)
+        how = (f"SLQ ({c.slq_probes} probes x {c.slq_steps} steps; ± probe SE, plus quadrature error of the "
+               "order of the Ritz-node spacing near 0)")
+    summary = {"lambda_max": float(lmax), "lambda_min": float(lmin), "frac_abs_lt_1e-4": float(frac_abs),
+               "frac_abs_lt_1e-4_se": float(se_abs), "frac_rel_paper": float(frac_paper_rel),
+               "frac_rel_paper_se": float(se_pr), "frac_rel_lt_0.01": float(frac_rel2),
+               "frac_rel_lt_0.01_se": float(se_r2), "neg_tail_ratio": abs(min(lmin, 0.0)) / abs(lmax)}
+    info: dict[str, Any] = {"data": src, "net": c.net, "n_train": int(X.shape[0]), "n_hess": int(Xh.shape[0]),
+                            "dim": P, "loss": float(loss), "grad_norm": float(np.linalg.norm(g)),
+                            "train_error": ev.error, "summary": summary, "method": how,
+                            "lanczos": lz.message, "lanczos_status": lz.status, "slq": slq.message,
+                            "cpu_s": {"train": t_train, "lanczos_slq": t_hvp}, "paper": PAPER}
+    note = (f"{c.net}, d={P}, Hessian of {Xh.shape[0]} images, {src.split(' (')[0]}; Adam {c.epochs} epochs, "
+            f"not polished (|∇f| = {np.linalg.norm(g):.2g}, train error {ev.error:.3f}); {how}")
+    checks = [
+        check_row("fraction of |λ| < 1e-4 (absolute threshold), after Adam, not polished", f"{REF} (≈94 %)",
+                  frac_abs, PAPER["frac_abs_lt_1e-4"], ">=", tol=0.04, kind="derived", uncertainty=se_abs,
+                  note=f"λ_max = {lmax:.3g} (paper ≈40): an absolute threshold moves with the scale of H; "
+                       f"scale-free |λ| < 1e-4·λ_max/40: {frac_paper_rel:.1%}; {note}",
+                  expected="the absolute fraction depends on λ_max, i.e. on training length and data scale"),
+        check_row("scale-free fraction |λ| < (1e-4/40)·λ_max (the paper's threshold relative to its λ_max)",
+                  REF, frac_paper_rel, None, "~", kind="derived", uncertainty=se_pr, note=note),
+        check_row("fraction of |λ| < 1e-2·λ_max", "Chaudhari et al. 2017, Fig. 3a (90 % at |λ| ≤ 1e-2 for "
+                  "small-mnistfc)", frac_rel2, None, "~", kind="derived", uncertainty=se_r2, note=note),
+        check_row("λ_max", f"{REF} (≈40)", lmax, None, "~", kind="derived", note=lz.message),
+        check_row("λ_min (short negative tail: not a minimum)", f"{REF} (−0.46)", lmin, None, "~",
+                  kind="derived", note=f"|λ_min|/λ_max = {summary['neg_tail_ratio']:.3g} (paper 0.46/40 = "
+                                       f"{0.46 / 40:.3g})"),
+        check_row("negative tail shorter than the positive one: |λ_min|/λ_max", REF,
+                  summary["neg_tail_ratio"], 0.1, "<=", kind="derived", note=note),
+    ]
+    if dense:
+        s = spec.summary
+        checks += [
+            check_row("Lanczos λ_max equals dense eigh", "method check", lz.largest[0], lmax, "==",
+                      tol=1e-6 * abs(lmax), note=lz.message),
+            check_row("Lanczos λ_min equals dense eigh", "method check", lz.smallest[0], lmin, "==",
+                      tol=1e-6 * abs(lmax), note=lz.message),
+        ]
+        f_slq, f_se = slq.fraction_below(1e-2 * lmax)
+        checks.append(check_row("SLQ fraction |λ| < 1e-2 λ_max vs dense", "method check", f_slq,
+                                s["frac_rel_lt_0.01"], "==", tol=4 * f_se + 0.05,
+                                note=f"SE {f_se:.2g} over {c.slq_probes} probes (+0.05 quadrature slack)"))
+    return Results(NAME, config_dict(c), arrays, info, tuple(checks))

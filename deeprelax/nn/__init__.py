@@ -15,7 +15,7 @@ full-batch GD) and the Gaussian SDE surrogate on any of these networks and recor
 once per epoch (the engine of SGD-VI Fig. 3).
 
 Presets from the papers: :func:`mnistfc`, :func:`small_fc`, :func:`tiny_fc`,
-:func:`small_lenet`, :func:`lenet` (and the builder :func:`mlp`); the recurrent
+:func:`small_lenet`, :func:`lenet`, :func:`esgd_small_lenet` (and the builder :func:`mlp`); the recurrent
 :func:`char_lstm` (:class:`RecurrentNet` of :class:`Embedding`, :class:`LSTM`, batch norm over
 the n·T positions, dense; stateful training by :class:`SequenceObjective`).
 """
@@ -35,7 +35,7 @@ from ._layers import AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, Flatten, Laye
 from ._mlp_kernel import MLPArch, mlp_arch, mlp_loss_grad
 from ._model import Sequential, softmax_cross_entropy
 from ._objective import MinibatchObjective
-from ._presets import char_lstm, lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
+from ._presets import char_lstm, esgd_small_lenet, lenet, mlp, mnistfc, small_fc, small_lenet, tiny_fc
 from ._recurrent import LSTM, Embedding, RecurrentNet, SequenceObjective, sequence_cross_entropy
 from ._trajectory import NOISE_MODELS, Trajectory, sgd_trajectory
 
@@ -65,6 +65,7 @@ __all__ = [
     "tiny_fc",
     "small_lenet",
     "lenet",
+    "esgd_small_lenet",
     "char_lstm",
     "Embedding",
     "LSTM",

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._core import bad_parameter
+from .._core._validate import check_int
 from ._layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
 from ._model import Sequential
 from ._recurrent import RecurrentNet
 
-__all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet", "char_lstm"]
+__all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet", "char_lstm", "esgd_small_lenet"]
 
 
 def mlp(input_shape: Sequence[int], hidden: Sequence[int], n_classes: int, *, dropout: float = 0.0,
@@ -194,3 +196,35 @@ def char_lstm(n_vocab: int, *, n_layers: int = 2, hidden: int = 128, embedding: 
         n_in = H
     layers.append(Dense(n_in, V))
     return RecurrentNet(layers, name="char_lstm")
+
+
+def esgd_small_lenet(*, n_classes: int = 10, input_shape: Sequence[int] = (1, 28, 28)) -> Sequential:
+    """small-LeNet of Entropy-SGD §1 / Fig. 1 (the Hessian-spectrum network), no batch norm:
+    conv 5x5 (10) -> ReLU -> maxpool 2 -> conv 5x5 (20) -> ReLU -> maxpool 2 -> FC 320-128
+    -> ReLU -> FC 10.
+
+    **47,658 parameters** (10·25 + 10 + 20·10·25 + 20 + 320·128 + 128 + 128·10 + 10), the
+    paper's count, reproduced exactly by this layout (PAPERS.md §1, derived).
+
+    Parameters
+    ----------
+    n_classes : int
+        Output classes (10 for the paper's count).
+    input_shape : tuple of int
+        ``(1, 28, 28)``; other sizes change the FC input (at least 16x16 is needed).
+
+    References
+    ----------
+    Chaudhari et al., Entropy-SGD, arXiv:1611.01838, §1 and Fig. 1.
+    """
+    k = check_int("n_classes", n_classes, low=2)
+    shape = tuple(check_int("input_shape", s, low=1) for s in input_shape)
+    if len(shape) != 3 or shape[1] < 16 or shape[2] < 16:
+        raise bad_parameter("input_shape", "(C, H, W) with H, W >= 16", input_shape)
+    layers: list[Layer] = [Conv2d(shape[0], 10, 5), ReLU(), MaxPool2d(2), Conv2d(10, 20, 5), ReLU(),
+                           MaxPool2d(2), Flatten()]
+    s: tuple[int, ...] = shape
+    for layer in layers:
+        s = layer.build(s)
+    layers += [Dense(s[0], 128), ReLU(), Dense(128, k)]
+    return Sequential(layers, shape, name="esgd_small_lenet")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from deeprelax import nn
+from deeprelax._core import ParameterError
 from deeprelax.analysis._spectra import hessian_eigvalsh, lanczos_extremes, slq_density
 
 
@@ -38,3 +39,18 @@ def test_lanczos_and_slq_on_a_network_hessian(small_net):
         assert abs(est - np.mean(lam**k)) < 4 * se
     est, se = dens.expectation(lambda z: z**2)
     assert abs(est - np.mean((1.2 * lam) ** 2)) > 4 * se
+
+
+def test_paper_presets_have_the_papers_parameter_counts():
+    """SGD-VI small-fc (3,978) and small-lenet (13,338), Entropy-SGD small-LeNet (47,658)."""
+    assert nn.small_fc().dim == 3978
+    assert nn.small_lenet().dim == 13338
+    assert nn.esgd_small_lenet().dim == 47658
+    assert nn.esgd_small_lenet(n_classes=5).dim == 47658 - 5 * 129
+
+
+def test_esgd_small_lenet_validates_sizes():
+    with pytest.raises(ParameterError, match="`n_classes` must be an integer"):
+        nn.esgd_small_lenet(n_classes=2.5)
+    with pytest.raises(ParameterError, match="`input_shape` must be"):
+        nn.esgd_small_lenet(input_shape=(1, 8, 8))
