@@ -7,13 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._core import bad_parameter
-from .._core._validate import check_int
+from .._core import ShapeError, bad_parameter
+from .._core._validate import check_bool, check_float, check_int
 from ._layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
 from ._model import Sequential
 from ._recurrent import RecurrentNet
 
 __all__ = ["mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet", "char_lstm", "esgd_small_lenet"]
+
+#: Largest width or input side a preset accepts (a typo such as 10**9 units would exhaust memory).
+MAX_WIDTH = 2**24
+
+
+def _sizes(name: str, value: object, *, ndim: int | None = None, allow_empty: bool = False) -> tuple[int, ...]:
+    """A sequence of positive integers (``hidden``, ``input_shape``), each checked by name."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise bad_parameter(name, "a sequence of positive integers", value, f"pass e.g. {name}=(64,)")
+    out = tuple(check_int(f"{name}[{i}]", v, low=1, high=MAX_WIDTH) for i, v in enumerate(value))
+    if not out and not allow_empty:
+        raise bad_parameter(name, "a non-empty sequence of positive integers", value)
+    if ndim is not None and len(out) != ndim:
+        raise bad_parameter(name, f"{ndim} positive integers", value, cls=ShapeError)
+    return out
+
+
+def _rate(name: str, value: object) -> float:
+    return check_float(name, value, low=0.0, high=1.0, high_inclusive=False, fix=f"pass 0 <= {name} < 1")
 
 
 def mlp(input_shape: Sequence[int], hidden: Sequence[int], n_classes: int, *, dropout: float = 0.0,
@@ -33,10 +52,26 @@ def mlp(input_shape: Sequence[int], hidden: Sequence[int], n_classes: int, *, dr
         Rate on the input (0: none).
     batch_norm : bool
         Batch norm after every hidden dense layer (2 parameters per unit).
+    name : str
+        A label.
+
+    Raises
+    ------
+    ParameterError
+        A width or size that is not a positive integer (``hidden=[2.5]``, ``hidden=[-5]``),
+        ``n_classes < 2``, a rate outside [0, 1), a non-bool ``batch_norm``.
     """
+    input_shape = _sizes("input_shape", input_shape)
+    hidden = _sizes("hidden", hidden, allow_empty=True)
+    n_classes = check_int("n_classes", n_classes, low=2, high=MAX_WIDTH, fix="a classifier needs >= 2 classes")
+    dropout = _rate("dropout", dropout)
+    input_dropout = _rate("input_dropout", input_dropout)
+    batch_norm = check_bool("batch_norm", batch_norm)
+    if not isinstance(name, str):
+        raise bad_parameter("name", "a string", name)
     n_in = 1
     for s in input_shape:
-        n_in *= int(s)
+        n_in *= s
     layers: list[Layer] = [Flatten()]
     if input_dropout:
         layers.append(Dropout(input_dropout))
@@ -96,8 +131,11 @@ def tiny_fc(*, batch_norm: bool = True, n_classes: int = 5,
 
 def _lenet_like(c1: int, c2: int, fc: int, *, dropout: float, batch_norm: bool, fc_dropout: bool,
                 name: str, input_shape: Sequence[int]) -> Sequential:
+    input_shape = _sizes("input_shape", input_shape, ndim=3)
+    dropout = _rate("dropout", dropout)
+    batch_norm = check_bool("batch_norm", batch_norm)
     layers: list[Layer] = []
-    c_in = int(input_shape[0])
+    c_in = input_shape[0]
     for c in (c1, c2):
         layers.append(Conv2d(c_in, c, 5))
         if batch_norm:
@@ -108,9 +146,13 @@ def _lenet_like(c1: int, c2: int, fc: int, *, dropout: float, batch_norm: bool, 
             layers.append(Dropout(dropout))
         c_in = c
     layers.append(Flatten())
-    shape = tuple(int(s) for s in input_shape)
-    for layer in layers:
-        shape = layer.build(shape)
+    shape = input_shape
+    try:
+        for layer in layers:
+            shape = layer.build(shape)
+    except ShapeError as exc:
+        raise bad_parameter("input_shape", f"(C, H, W) images large enough for {name}", input_shape,
+                            f"the default (1, 28, 28) works ({exc})", cls=ShapeError) from None
     layers += [Dense(shape[0], fc)]
     if batch_norm:
         layers.append(BatchNorm(fc))
@@ -187,6 +229,7 @@ def char_lstm(n_vocab: int, *, n_layers: int = 2, hidden: int = 128, embedding: 
     L = check_int("n_layers", n_layers, low=1)
     H = check_int("hidden", hidden, low=1)
     E = V if embedding is None else check_int("embedding", embedding, low=1)
+    batch_norm = check_bool("batch_norm", batch_norm)
     layers: list[Layer] = [Embedding(V, E)]
     n_in = E
     for _ in range(L):

@@ -16,7 +16,8 @@ import numpy as np
 import scipy.integrate as si
 import scipy.special as sp
 
-from .._core import as_float_array
+from .._core import ParameterError, ShapeError, as_float_array, check_finite
+from .._core._validate import check_float
 
 __all__ = [
     "example19_partition",
@@ -43,7 +44,9 @@ def example19_partition() -> float:
 
 def example19_density(x: Any) -> np.ndarray:
     """ρˢˢ(x) = e^{−Φ(x)}/Z for every λ, for ``x`` of shape (..., 2); returns shape (...)."""
-    x = as_float_array("x", x)
+    x = check_finite("x", as_float_array("x", x))
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise ShapeError(f"`x` must have shape (..., 2), got {x.shape}")
     phi = 0.25 * (x[..., 0] ** 2 - 1.0) ** 2 + 0.5 * x[..., 1] ** 2
     return np.exp(-phi) / example19_partition()
 
@@ -56,6 +59,9 @@ def example19_bin_probabilities(edges_x: Any, edges_y: Any) -> np.ndarray:
     """
     ex = as_float_array("edges_x", edges_x, ndim=1)
     ey = as_float_array("edges_y", edges_y, ndim=1)
+    for name, e in (("edges_x", ex), ("edges_y", ey)):
+        if e.size < 2 or np.any(np.isnan(e)) or not np.all(np.diff(e) > 0):
+            raise ParameterError(f"`{name}` must hold at least 2 increasing bin edges (±inf allowed), got {e!r}")
     total = _i1()
     p1 = np.array([_i1(a, b) for a, b in zip(ex[:-1], ex[1:])]) / total
     p2 = np.diff(sp.ndtr(ey))
@@ -64,9 +70,12 @@ def example19_bin_probabilities(edges_x: Any, edges_y: Any) -> np.ndarray:
 
 def example19_current(x: Any, lam: float) -> np.ndarray:
     """The probability current J = j ρˢˢ = λ e^{−r⁴/4} (−x₂, x₁)/Z (divergence-free), x of shape (..., 2)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_finite("x", as_float_array("x", x))
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise ShapeError(f"`x` must have shape (..., 2), got {x.shape}")
+    lam = check_float("lam", lam)
     r2 = x[..., 0] ** 2 + x[..., 1] ** 2
-    s = float(lam) * np.exp(-0.25 * r2 * r2) / example19_partition()
+    s = lam * np.exp(-0.25 * r2 * r2) / example19_partition()
     return np.stack([-s * x[..., 1], s * x[..., 0]], axis=-1)
 
 
@@ -79,4 +88,4 @@ def example19_angular_momentum(lam: float) -> float:
     gives E_ρ[λ e^{Φ − r⁴/4} r²] = (λ/Z) ∫ r² e^{−r⁴/4} dx = 2πλ/Z. Itô and
     Stratonovich agree for this antisymmetric functional.
     """
-    return 2.0 * math.pi * float(lam) / example19_partition()
+    return 2.0 * math.pi * check_float("lam", lam) / example19_partition()

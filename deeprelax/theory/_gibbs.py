@@ -12,7 +12,23 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
-from .._core import ParameterError, ShapeError, as_float_array, check_positive
+from .._core import ParameterError, ShapeError, as_float_array, check_finite, check_positive
+
+
+def _finite(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
+    return check_finite(name, as_float_array(name, value, ndim=ndim))
+
+
+def _uniform_nodes(name: str, value: Any) -> np.ndarray:
+    """1-D, at least 3, finite, strictly increasing and evenly spaced quadrature nodes."""
+    y = _finite(name, value, ndim=1)
+    if y.size < 3:
+        raise ShapeError(f"`{name}` must hold at least 3 quadrature nodes, got {y.size}")
+    h = np.diff(y)
+    if not np.all(h > 0) or np.max(np.abs(h - h[0])) > 1e-8 * abs(h[0]) + 1e-300:
+        raise ParameterError(f"`{name}` must be evenly spaced and increasing (e.g. np.linspace), got spacings "
+                             f"from {h.min():.3g} to {h.max():.3g}")
+    return y
 
 __all__ = [
     "gibbs_density",
@@ -26,7 +42,10 @@ __all__ = [
 
 def gibbs_density(f_values: Any, cell_volume: float, beta: float = 1.0) -> np.ndarray:
     """ρ ∝ exp(−βf) on grid values, normalised so Σ ρ · cell_volume = 1 (log-sum-exp stable)."""
-    f = np.asarray(f_values, dtype=np.float64)
+    f = _finite("f_values", f_values)
+    if f.size == 0:
+        raise ShapeError("`f_values` must not be empty")
+    cell_volume = check_positive("cell_volume", cell_volume)
     beta = check_positive("beta", beta)
     logw = -beta * f
     return np.exp(logw - logsumexp(logw) - np.log(cell_volume))
@@ -47,12 +66,14 @@ def local_entropy_quadrature(
     """
     gamma = check_positive("gamma", gamma)
     beta = check_positive("beta", beta)
-    y = as_float_array("y", y, ndim=1)
-    if y.size < 3:
-        raise ShapeError("`y` must hold at least 3 quadrature nodes")
+    if not callable(f):
+        raise ParameterError(f"`f` must be a callable f(y) -> values, got {type(f).__name__}")
+    y = _uniform_nodes("y", y)
     h = float(y[1] - y[0])
-    x = np.asarray(x, dtype=np.float64)
-    fy = np.asarray(f(y), dtype=np.float64)
+    x = _finite("x", x)
+    fy = as_float_array("f", f(y))
+    if fy.shape != y.shape:
+        raise ShapeError(f"`f` must return one value per node: f(y) has shape {fy.shape}, y has {y.shape}")
     w = np.full(y.size, h)
     w[0] = w[-1] = h / 2
     logw = np.log(w)
@@ -70,13 +91,18 @@ def local_entropy_quadratic(H: Any, x: Any, gamma: float, beta: float = 1.0) -> 
     (Entropy-SGD Lemma 2 is exact for quadratics).
     """
     A = local_entropy_hessian_quadratic(H, gamma)
-    x = np.asarray(x, dtype=np.float64)
+    beta = check_positive("beta", beta)
+    x = _finite("x", x)
+    if x.ndim == 0 or x.shape[-1] != A.shape[0]:
+        raise ShapeError(f"`x` must have a last axis of length {A.shape[0]}, got shape {x.shape}")
     return 0.5 * np.einsum("...i,ij,...j->...", x, A, x)
 
 
 def local_entropy_hessian_quadratic(H: Any, gamma: float) -> np.ndarray:
     """The Hessian of F(x, γ) for f = ½xᵀHx: ∇²F = −H(I + γ⁻¹H)⁻¹."""
-    H = np.atleast_2d(as_float_array("H", H))
+    H = check_finite("H", np.atleast_2d(as_float_array("H", H)))
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.size == 0:
+        raise ShapeError(f"`H` must be a non-empty square matrix, got shape {H.shape}")
     gamma = check_positive("gamma", gamma)
     M = H + gamma * np.eye(H.shape[0])
     if np.min(np.linalg.eigvalsh(0.5 * (M + M.T))) <= 0:
@@ -87,9 +113,9 @@ def local_entropy_hessian_quadratic(H: Any, gamma: float) -> np.ndarray:
 def hopf_lax_brute(f_values: Any, x: Any, t: float) -> tuple[np.ndarray, np.ndarray]:
     """O(n²) Hopf–Lax on a 1-D grid: u(x) = min_y f(y) + (x − y)²/2t and the argmin (test oracle)."""
     t = check_positive("t", t)
-    f = np.asarray(f_values, dtype=np.float64)
-    x = as_float_array("x", x, ndim=1)
-    if f.shape != x.shape:
+    f = _finite("f_values", f_values)
+    x = _finite("x", x, ndim=1)
+    if f.shape != x.shape or x.size == 0:
         raise ShapeError(f"`f_values` and `x` must agree in shape, got {f.shape} and {x.shape}")
     cost = f[None, :] + (x[:, None] - x[None, :]) ** 2 / (2 * t)
     k = np.argmin(cost, axis=1)
@@ -103,8 +129,10 @@ def cole_hopf_brute(f_values: Any, x: Any, t: float, beta: float) -> np.ndarray:
     """
     t = check_positive("t", t)
     beta = check_positive("beta", beta)
-    f = np.asarray(f_values, dtype=np.float64)
-    x = as_float_array("x", x, ndim=1)
+    f = _finite("f_values", f_values)
+    x = _uniform_nodes("x", x)
+    if f.shape != x.shape:
+        raise ShapeError(f"`f_values` and `x` must agree in shape, got {f.shape} and {x.shape}")
     h = float(x[1] - x[0])
     var = t / beta
     a = -beta * f[None, :] - (x[:, None] - x[None, :]) ** 2 / (2 * var) + np.log(h / np.sqrt(2 * np.pi * var))

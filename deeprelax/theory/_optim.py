@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
-from .._core import ShapeError, as_float_array, check_positive
+from .._core import ParameterError, ShapeError, as_float_array, check_finite, check_positive
+from ._gibbs import _finite, _uniform_nodes
 
 __all__ = ["local_entropy_quadrature_2d", "proximal_point_brute"]
 
@@ -45,18 +46,21 @@ def local_entropy_quadrature_2d(f: Callable[[np.ndarray], np.ndarray], x: Any, g
     """
     gamma = check_positive("gamma", gamma)
     beta = check_positive("beta", beta)
-    y1 = as_float_array("y1", y1, ndim=1)
-    y2 = as_float_array("y2", y2, ndim=1)
-    if y1.size < 3 or y2.size < 3:
-        raise ShapeError("`y1` and `y2` must hold at least 3 quadrature nodes each")
-    x = np.asarray(x, dtype=np.float64)
+    if not callable(f):
+        raise ParameterError(f"`f` must be a callable f(points) -> values, got {type(f).__name__}")
+    y1 = _uniform_nodes("y1", y1)
+    y2 = _uniform_nodes("y2", y2)
+    x = _finite("x", x)
     single = x.ndim == 1
     xs = np.atleast_2d(x)
-    if xs.shape[1] != 2:
+    if xs.ndim != 2 or xs.shape[1] != 2:
         raise ShapeError(f"`x` must have shape (k, 2) or (2,), got {x.shape}")
     Y1, Y2 = np.meshgrid(y1, y2, indexing="ij")
     Y = np.stack([Y1.ravel(), Y2.ravel()], axis=1)
-    fy = np.asarray(f(Y), dtype=np.float64).reshape(-1)
+    fy = as_float_array("f", f(Y))
+    if fy.size != Y.shape[0]:
+        raise ShapeError(f"`f` must return one value per point: got shape {fy.shape} for {Y.shape[0]} points")
+    fy = fy.reshape(-1)
 
     def trap(y: np.ndarray) -> np.ndarray:
         w = np.full(y.size, y[1] - y[0])
@@ -81,10 +85,10 @@ def proximal_point_brute(f_values: Any, y: Any, x: Any, gamma: float) -> np.ndar
     :func:`hopf_lax_brute`, whose anchors are the grid itself).
     """
     gamma = check_positive("gamma", gamma)
-    fv = as_float_array("f_values", f_values, ndim=1)
-    y = as_float_array("y", y, ndim=1)
-    if fv.shape != y.shape:
+    fv = check_finite("f_values", as_float_array("f_values", f_values, ndim=1))
+    y = check_finite("y", as_float_array("y", y, ndim=1))
+    if fv.shape != y.shape or y.size == 0:
         raise ShapeError(f"`f_values` and `y` must agree in shape, got {fv.shape} and {y.shape}")
-    x = np.asarray(x, dtype=np.float64)
+    x = _finite("x", x)
     cost = fv[None, :] + gamma * (x.reshape(-1, 1) - y[None, :]) ** 2 / 2
     return y[np.argmin(cost, axis=1)].reshape(x.shape)

@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 
-from .._core import ParameterError, ShapeError, as_float_array, check_positive, check_psd
+from .._core import ParameterError, ShapeError, as_float_array, check_finite, check_positive, check_psd
+from .._core._validate import check_float, check_int
+
+#: Most Euler–Maruyama steps the exact recursions (em_mean, em_cov) take (memory: (n+1)·d² floats).
+MAX_EM_STEPS = 10**7
 
 __all__ = [
     "ou_stationary_cov",
@@ -31,9 +35,16 @@ __all__ = [
 ]
 
 
+def _mat(name: str, value: Any) -> np.ndarray:
+    M = np.atleast_2d(as_float_array(name, value))
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.size == 0:
+        raise ShapeError(f"`{name}` must be a non-empty square matrix, got shape {M.shape}")
+    return check_finite(name, M)
+
+
 def _HD(H: Any, D: Any) -> tuple[np.ndarray, np.ndarray]:
-    H = np.atleast_2d(as_float_array("H", H))
-    D = np.atleast_2d(as_float_array("D", D))
+    H = _mat("H", H)
+    D = _mat("D", D)
     if H.shape != D.shape or H.shape[0] != H.shape[1]:
         raise ShapeError(f"`H` and `D` must be square matrices of one shape, got {H.shape} and {D.shape}")
     check_psd("D", D)
@@ -75,13 +86,18 @@ def ou_current(H: Any, D: Any, x: Any, beta: float = 1.0) -> np.ndarray:
     """
     Q = ou_Q(H, D, beta)
     U = ou_potential_matrix(H, D, beta)
-    x = np.asarray(x, dtype=np.float64)
+    x = check_finite("x", as_float_array("x", x))
+    if x.ndim == 0 or x.shape[-1] != Q.shape[0]:
+        raise ShapeError(f"`x` must have a last axis of length {Q.shape[0]}, got shape {x.shape}")
     return -x @ (Q @ U).T
 
 
 def ou_angular_momentum(H: Any, D: Any, beta: float = 1.0, i: int = 0, j: int = 1) -> float:
     """Stationary E[xᵢ dxⱼ − xⱼ dxᵢ]/dt = (HΣ − ΣH)ᵢⱼ = 2Qᵢⱼ/β (Itô and Stratonovich agree)."""
     H, D = _HD(H, D)
+    d = H.shape[0]
+    i = check_int("i", i, low=0, high=d - 1)
+    j = check_int("j", j, low=0, high=d - 1)
     S = ou_stationary_cov(H, D, beta)
     C = H @ S - S @ H
     return float(C[i, j])
@@ -100,6 +116,7 @@ def detailed_balance(H: Any, D: Any, rtol: float = 1e-10) -> bool:
     """
     C = commutator(H, D)
     H, D = _HD(H, D)
+    rtol = check_float("rtol", rtol, low=0.0)
     return bool(np.max(np.abs(C)) <= rtol * max(np.max(np.abs(H)) * np.max(np.abs(D)), 1e-300))
 
 
@@ -114,12 +131,14 @@ def _em_matrices(H: Any, D: Any, beta: float, dt: float) -> tuple[np.ndarray, np
 
 def em_mean(H: Any, m0: Any, dt: float, n_steps: int) -> np.ndarray:
     """Exact mean of Euler–Maruyama, m_{k+1} = (I − Δt H) m_k, for k = 0..n_steps; shape (n+1, d)."""
-    H = np.atleast_2d(as_float_array("H", H))
+    H = _mat("H", H)
     dt = check_positive("dt", dt)
+    n_steps = check_int("n_steps", n_steps, low=0, high=MAX_EM_STEPS)
+    m0 = check_finite("m0", as_float_array("m0", m0, shape=(H.shape[0],)))
     A = np.eye(H.shape[0]) - dt * H
-    out = np.empty((int(n_steps) + 1, H.shape[0]))
-    out[0] = np.asarray(m0, float)
-    for k in range(int(n_steps)):
+    out = np.empty((n_steps + 1, H.shape[0]))
+    out[0] = m0
+    for k in range(n_steps):
         out[k + 1] = A @ out[k]
     return out
 
@@ -127,9 +146,11 @@ def em_mean(H: Any, m0: Any, dt: float, n_steps: int) -> np.ndarray:
 def em_cov(H: Any, D: Any, S0: Any, dt: float, n_steps: int, beta: float = 1.0) -> np.ndarray:
     """Exact covariance of Euler–Maruyama, Σ_{k+1} = AΣ_kAᵀ + 2β⁻¹Δt D with A = I − ΔtH; shape (n+1, d, d)."""
     A, B = _em_matrices(H, D, beta, dt)
-    out = np.empty((int(n_steps) + 1, *A.shape))
-    out[0] = np.asarray(S0, float)
-    for k in range(int(n_steps)):
+    n_steps = check_int("n_steps", n_steps, low=0, high=MAX_EM_STEPS)
+    S0 = check_finite("S0", as_float_array("S0", S0, shape=A.shape))
+    out = np.empty((n_steps + 1, *A.shape))
+    out[0] = S0
+    for k in range(n_steps):
         out[k + 1] = A @ out[k] @ A.T + B
     return out
 
@@ -155,5 +176,9 @@ def ou_entropy_production(H: Any, D: Any, beta: float = 1.0) -> float:
     beta = check_positive("beta", beta)
     S = ou_stationary_cov(H, D, beta)
     QU = ou_Q(H, D, beta) @ ou_potential_matrix(H, D, beta)
-    Dinv = np.linalg.inv(np.atleast_2d(np.asarray(D, float)))
+    _, Dm = _HD(H, D)
+    if np.linalg.matrix_rank(Dm) < Dm.shape[0]:
+        raise ParameterError("`D` must be invertible (positive definite) for the entropy production; "
+                             "pass a positive-definite diffusion matrix")
+    Dinv = np.linalg.inv(Dm)
     return float(beta * np.trace(QU.T @ Dinv @ QU @ S))
