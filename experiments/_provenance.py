@@ -167,6 +167,9 @@ def data_source(module: ModuleType | str, config: Any = None) -> dict[str, Any]:
         return {"description": "generated (no data files)", "fingerprint": "none", "mnist_idx": None}
     from deeprelax import data
 
+    corpus = getattr(config, "corpus", None)
+    if isinstance(corpus, str):
+        return _text_source(corpus, getattr(config, "data_dir", None) or None)
     dataset = getattr(config, "dataset", None)
     if isinstance(dataset, str) and dataset in _FILELESS:
         return {"description": _FILELESS[dataset], "fingerprint": dataset, "mnist_idx": None}
@@ -183,6 +186,21 @@ def data_source(module: ModuleType | str, config: Any = None) -> dict[str, Any]:
         desc = "no MNIST files found: the experiment's fallback (scikit-learn digits)"
     fp = hashlib.sha256(json.dumps([_stat(p) for p in files]).encode()).hexdigest()[:16]
     return {"description": desc, "fingerprint": fp, "mnist_idx": str(idx[0].parent) if have_idx else None}
+
+
+def _text_source(corpus: str, data_dir: Any) -> dict[str, Any]:
+    """A text-corpus experiment (a ``corpus`` config field: ``"shakespeare"``, ``"synthetic"``
+    or a path): the file it reads and its fingerprint; ``text`` is the path (``None``: none)."""
+    from deeprelax import data
+
+    if corpus == "synthetic":
+        return {"description": "generated text", "fingerprint": "synthetic", "mnist_idx": None, "text": None}
+    p = data.find_file([data.SHAKESPEARE_FILE], data_dir) if corpus == "shakespeare" else Path(corpus)
+    if p is None or not p.is_file():
+        return {"description": f"text corpus {corpus!r} not found: the experiment's fallback",
+                "fingerprint": "text-missing", "mnist_idx": None, "text": None}
+    fp = hashlib.sha256(json.dumps([_stat(p)]).encode()).hexdigest()[:16]
+    return {"description": f"text corpus {p}", "fingerprint": fp, "mnist_idx": None, "text": str(p)}
 
 
 @functools.lru_cache(maxsize=1)
