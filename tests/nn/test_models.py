@@ -38,7 +38,8 @@ def test_public_surface():
         "Evaluation", "per_sample_grads", "hvp", "hvp_operator", "hessian", "MinibatchObjective",
         "mlp", "mnistfc", "small_fc", "tiny_fc", "small_lenet", "lenet",
         "char_lstm", "Embedding", "LSTM", "RecurrentNet", "SequenceObjective", "sequence_cross_entropy",
-        "MLPArch", "NOISE_MODELS", "Trajectory", "mlp_arch", "mlp_loss_grad", "sgd_trajectory"])
+        "MLPArch", "NOISE_MODELS", "Trajectory", "mlp_arch", "mlp_loss_grad", "sgd_trajectory",
+        "esgd_small_lenet"])
 
 
 def test_views_are_views_not_copies():
