@@ -97,7 +97,7 @@ class Config:
     @classmethod
     def paper(cls) -> Config:
         """Entropy-SGD's small-LeNet (47,658) trained by Adam on 60k MNIST, Hessian of 512 images by HVPs."""
-        return cls(net="esgd_small_lenet", n_train=60_000, n_hess=512, epochs=3, lanczos_k=1,
+        return cls(net="esgd_small_lenet", n_train=60_000, n_hess=512, epochs=2, lanczos_k=1,
                    lanczos_tol=1e-3, lanczos_maxiter=8, slq_probes=4, slq_steps=50)
 
     @classmethod
