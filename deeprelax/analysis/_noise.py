@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg
 
 from .._core import ParameterError, ShapeError, bad_parameter, check_choice, check_finite
-from .._core._validate import check_int, check_nonnegative
+from .._core._validate import as_float_array, check_int, check_nonnegative
 from ..nn._derivatives import PER_SAMPLE_BYTES, per_sample_grads
 from ..nn._layers import Dense
 from ..nn._model import _check_model, _onehot, softmax_cross_entropy
@@ -133,7 +133,7 @@ class NoiseSpectrum:
         if self.components is None:
             raise ParameterError("this NoiseSpectrum has no eigenvectors; call "
                                  "noise_spectrum(G, n_components=k) with k > 0")
-        kk = self.components.shape[0] if k is None else int(k)
+        kk = self.components.shape[0] if k is None else check_int("k", k)
         if not 1 <= kk <= self.components.shape[0]:
             raise bad_parameter("k", f"an integer in 1..{self.components.shape[0]} (stored "
                                 "components)", k)
@@ -147,7 +147,7 @@ class NoiseSpectrum:
 
 
 def _check_G(G: Any) -> np.ndarray:
-    A = np.asarray(G, dtype=np.float64)
+    A = as_float_array("G", G)
     if A.ndim != 2 or A.shape[0] < 2:
         raise bad_parameter("G", "an (N, P) matrix of per-sample gradients with N >= 2",
                             f"shape {A.shape}", "stack one gradient per row", cls=ShapeError)
@@ -508,8 +508,8 @@ def noise_rank(eigenvalues: Any, dim: int, rule: str = "paper", *, n_samples: in
     int
     """
     check_choice("rule", rule, RANK_RULES)
-    lam = np.sort(np.asarray(eigenvalues, dtype=np.float64).ravel())[::-1]
-    P = int(dim)
+    lam = np.sort(as_float_array("eigenvalues", eigenvalues).ravel())[::-1]
+    P = check_int("dim", dim, low=1)
     if P < lam.size:
         raise bad_parameter("dim", f"at least the number of eigenvalues ({lam.size})", dim)
     if lam.size == 0 or lam[0] <= 0:
@@ -546,13 +546,13 @@ def minibatch_variance_factor(batch_size: int, n_samples: int | None = None) -> 
     gives Var(ĝ_b) = (D/b)(N − b)/(N − 1) = (D/b)(1 − b/N) · N/(N − 1); Remark 12's
     β⁻¹ = (η/2b)(1 − b/N) drops the N/(N − 1).
     """
-    b = int(batch_size)
-    if b != batch_size or b < 1:
+    b = check_int("batch_size", batch_size)
+    if b < 1:
         raise bad_parameter("batch_size", "a positive integer", batch_size)
     if n_samples is None:
         return 1.0 / b
-    N = int(n_samples)
-    if N != n_samples or N < max(b, 2):
+    N = check_int("n_samples", n_samples)
+    if N < max(b, 2):
         raise bad_parameter("n_samples", f"an integer >= max(batch_size, 2) = {max(b, 2)}",
                             n_samples, "sampling b distinct indices needs N >= b")
     return (N - b) / (b * (N - 1.0))

@@ -283,7 +283,7 @@ def hessian_eigvalsh(H: Any, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -
     """
     A = as_float_array("H", H)
     _check_thresholds(thresholds)
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise bad_parameter("H", "a square (P, P) matrix", f"shape {A.shape}", cls=ShapeError)
     check_finite("H", A)
     scale = max(float(np.max(np.abs(A))), np.finfo(float).tiny)
@@ -366,7 +366,11 @@ def _as_operator(A: Any, name: str = "A") -> _Counted:
         return counted
     if A is None or isinstance(A, (str, bytes)):
         raise bad_parameter(name, "a square real symmetric matrix or a LinearOperator", A)
-    arr = np.asarray(A)
+    try:
+        arr = np.asarray(A)
+    except (TypeError, ValueError) as exc:  # ragged nests
+        raise bad_parameter(name, "a square real symmetric matrix or a LinearOperator",
+                            f"{type(A).__name__} ({exc})") from None
     if arr.dtype.kind not in "fiub":
         raise bad_parameter(name, "a real symmetric matrix or LinearOperator", f"dtype {arr.dtype}",
                             "Lanczos here is for real symmetric matrices (Hessians)")
