@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 EXPERIMENT = "stochastic_control"
 TITLE = "Stochastic control: optimally controlled SGD beats plain SGD in expectation"
 CAPTION = ("Tilted double well f, dX = (−f′ + α) ds + √(β⁻¹) dW from x₀ in the shallow well. (a) f and the "
-           "value function v(·, s) of the HJB equation (Hopf–Cole), which relaxes f backwards from s = T; "
+           "value function v(·, s) of the HJB equation (solve_hj with drift f′), which relaxes f backwards from s = T; "
            "(b) sample paths of the controlled SDE (α* = −vₓ) and of plain SGD on the same Brownian paths; "
            "(c) the distribution of X_T; (d) the costs: E f(X_T) for SGD, J(α*) = E f(X_T) + ½E∫|α*|² "
            "(stacked), v(x₀, 0) from the PDE, and the costs of the sub-optimal feedbacks ½α* and (3/2)α* "

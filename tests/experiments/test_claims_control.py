@@ -89,3 +89,33 @@ def test_experiment_verdict_its_flip_and_figure(tmp_path):
     assert all(c.verdict == "pass" for c in res.checks if c.kind == "method")
     bad = sc.run(dataclasses.replace(sc.Config(), n_paths=20_000, hjb_beta=sc.Config().beta / 4))
     assert [c for c in bad.checks if c.kind == "claim"][0].verdict == "refuted"
+
+
+def test_ou_closed_form_solves_the_hjb_with_drift():
+    """The closed form used as the reference satisfies u_τ + ½u_x² + a x u_x = (2β)⁻¹u_xx (finite differences)."""
+    a, beta, h = 1.3, 2.0, 1e-4
+    x = np.linspace(-1.5, 1.5, 31)
+    for tau in (0.1, 0.7, 2.0):
+        u = lambda xx, tt: sc.ou_closed_form(a, beta, xx, tt)
+        u_t = (u(x, tau + h) - u(x, tau - h)) / (2 * h)
+        u_x = (u(x + h, tau) - u(x - h, tau)) / (2 * h)
+        u_xx = (u(x + h, tau) - 2 * u(x, tau) + u(x - h, tau)) / h**2
+        assert np.max(np.abs(u_t + 0.5 * u_x**2 + a * x * u_x - u_xx / (2 * beta))) < 1e-5
+    np.testing.assert_allclose(sc.ou_closed_form(a, beta, x, 0.0), 0.5 * a * x**2, atol=1e-15)
+
+
+def test_solve_hj_with_drift_matches_the_closed_form_and_fails_without_the_drift():
+    assert sc._ou_check(CFG, 201) < sc.OU_TOL
+    assert sc._ou_check(CFG, 201, drift=False) > 1e3 * sc.OU_TOL
+
+
+def test_solve_hj_value_matches_hopf_cole_and_the_driftless_hj_does_not(value):
+    c = dataclasses.replace(CFG, hj_cells=201)
+    g, s, v = sc.value_function_hj(c)
+    g_r, s_r, v_r = value
+    np.testing.assert_allclose(s, s_r, atol=1e-12)
+    inner = np.abs(g.axes[0]) <= 1.8
+    d = np.abs(v[0] - np.interp(g.axes[0], g_r.axes[0], v_r[0]))[inner]
+    assert d.max() < 2e-3, d.max()           # 201 cells: O(h²) ≈ 1e-3 (the experiment's row bounds it by halving)
+    _, _, v_n = sc.value_function_hj(c, drift=False)
+    assert np.max(np.abs(v_n[0] - np.interp(g.axes[0], g_r.axes[0], v_r[0]))[inner]) > 0.1
