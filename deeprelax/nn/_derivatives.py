@@ -107,6 +107,7 @@ def evaluate(model: Sequential, x: Any, X: Any, y: Any, *, stats: Any = None,
     (statistics of the training data); ``None`` uses those of ``X`` itself.
     """
     model = _check_model(model)
+    model._check_x(x)
     xp = array_api_compat.array_namespace(x)
     stats = model._stats_or_default(x, X, stats)
     yy = model._labels(y, X.shape[0])

@@ -35,8 +35,12 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from .._core import ParameterError, ShapeError, bad_parameter
+from .._core import ParameterError, ShapeError
+from .._core._validate import check_float, check_int
 from . import _kernels as K
+
+#: Largest layer width / channel count / kernel size accepted (a typo such as 1e9 units would exhaust memory).
+MAX_SIZE = 2**24
 
 __all__ = ["Layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "ReLU", "Dropout", "BatchNorm",
            "Flatten"]
@@ -134,7 +138,8 @@ class Dense(Layer):
     param_names = ("W", "b")
 
     def __init__(self, n_in: int, n_out: int) -> None:
-        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.n_in = check_int("n_in", n_in, low=1, high=MAX_SIZE)
+        self.n_out = check_int("n_out", n_out, low=1, high=MAX_SIZE)
 
     def _out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         if in_shape != (self.n_in,):
@@ -209,10 +214,8 @@ class Dropout(Layer):
     identity in eval mode."""
 
     def __init__(self, rate: float) -> None:
-        r = float(rate)
-        if not 0.0 <= r < 1.0:
-            raise bad_parameter("rate", "a dropout probability in [0, 1)", rate)
-        self.rate = r
+        self.rate = check_float("rate", rate, low=0.0, high=1.0, high_inclusive=False,
+                                fix="pass a dropout probability in [0, 1)")
 
     def forward(self, p: list, a: Any, ctx: Ctx) -> tuple[Any, Any]:
         if not ctx.dropout or self.rate == 0.0:
@@ -282,8 +285,8 @@ class BatchNorm(Layer):
     param_names = ("gamma", "beta")
 
     def __init__(self, n_channels: int, eps: float = BN_EPS) -> None:
-        self.C = int(n_channels)
-        self.eps = float(eps)
+        self.C = check_int("n_channels", n_channels, low=1, high=MAX_SIZE)
+        self.eps = check_float("eps", eps, low=0.0, low_inclusive=False)
         self.index = -1  # position among the model's batch-norm layers, set by the model
 
     def _out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -383,11 +386,11 @@ class Conv2d(Layer):
 
     def __init__(self, c_in: int, c_out: int, kernel_size: int, stride: int = 1,
                  padding: int = 0) -> None:
-        self.c_in, self.c_out, self.k = int(c_in), int(c_out), int(kernel_size)
-        self.stride, self.padding = int(stride), int(padding)
-        if self.k < 1 or self.stride < 1 or self.padding < 0:
-            raise bad_parameter("kernel_size/stride/padding", "positive / positive / >= 0",
-                                (kernel_size, stride, padding))
+        self.c_in = check_int("c_in", c_in, low=1, high=MAX_SIZE)
+        self.c_out = check_int("c_out", c_out, low=1, high=MAX_SIZE)
+        self.k = check_int("kernel_size", kernel_size, low=1, high=MAX_SIZE)
+        self.stride = check_int("stride", stride, low=1, high=MAX_SIZE)
+        self.padding = check_int("padding", padding, low=0, high=MAX_SIZE)
 
     def _out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(in_shape) != 3 or in_shape[0] != self.c_in:
@@ -487,10 +490,8 @@ class Conv2d(Layer):
 
 class _Pool(Layer):
     def __init__(self, kernel_size: int, stride: int | None = None) -> None:
-        self.k = int(kernel_size)
-        self.stride = self.k if stride is None else int(stride)
-        if self.k < 1 or self.stride < 1:
-            raise bad_parameter("kernel_size/stride", "positive integers", (kernel_size, stride))
+        self.k = check_int("kernel_size", kernel_size, low=1, high=MAX_SIZE)
+        self.stride = self.k if stride is None else check_int("stride", stride, low=1, high=MAX_SIZE)
 
     def _out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(in_shape) != 3 or min(in_shape[1:]) < self.k:

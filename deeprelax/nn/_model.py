@@ -21,6 +21,7 @@ import array_api_compat
 import numpy as np
 
 from .._core import ParameterError, ShapeError, bad_parameter, check_nonnegative
+from .._core._validate import check_int, check_seed
 from ._layers import BatchNorm, Ctx, Layer
 
 __all__ = ["Sequential", "softmax_cross_entropy"]
@@ -39,6 +40,10 @@ def float_name(a: Any) -> str | None:
 
 def softmax_cross_entropy(z: Any, onehot: Any) -> tuple[Any, Any]:
     """Per-sample cross-entropy ``(n,)`` and softmax probabilities ``(n, K)`` of logits ``z``."""
+    zs_, oh_ = getattr(z, "shape", None), getattr(onehot, "shape", None)
+    if zs_ is None or len(zs_) != 2 or oh_ != zs_:
+        raise bad_parameter("z", "logits (n, K) with one-hot targets of the same shape",
+                            f"z {zs_ or type(z).__name__}, onehot {oh_ or type(onehot).__name__}", cls=ShapeError)
     xp = array_api_compat.array_namespace(z)
     zs = z - xp.max(z, axis=1, keepdims=True)
     e = xp.exp(zs)
@@ -102,10 +107,15 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer], input_shape: Sequence[int], name: str = "") -> None:
+        if isinstance(layers, (str, bytes, Layer)) or not isinstance(layers, Sequence):
+            raise bad_parameter("layers", "a list of deeprelax.nn layers", layers)
         self.layers = list(layers)
         if not self.layers:
             raise bad_parameter("layers", "a non-empty list of layers", layers)
-        self.input_shape = tuple(int(s) for s in input_shape)
+        if (isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence | np.ndarray)
+                or not len(input_shape)):
+            raise bad_parameter("input_shape", "a non-empty tuple of positive integers", input_shape)
+        self.input_shape = tuple(check_int(f"input_shape[{i}]", s, low=1) for i, s in enumerate(input_shape))
         self.name = name or "Sequential"
         shape = self.input_shape
         slots, off, n_bn = [], 0, 0
@@ -154,7 +164,7 @@ class Sequential:
         dt = np.dtype(dtype)
         if dt not in _FLOATS:
             raise bad_parameter("dtype", "float32 or float64", dt)
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed("seed", seed))
         x = np.zeros(self.dim, dtype=np.float64)
         for layer, p in zip(self.layers, self.views(x)):
             layer.init_params(rng, p)
@@ -168,6 +178,9 @@ class Sequential:
             raise bad_parameter("x", "float32 or float64", x.dtype)
 
     def _batch(self, x: Any, X: Any) -> Any:
+        self._check_x(x)
+        if X is None or isinstance(X, (str, bytes)) or not hasattr(X, "__len__") and not hasattr(X, "shape"):
+            raise bad_parameter("X", f"a batch of inputs of shape (n, *{self.input_shape})", type(X).__name__)
         xp = array_api_compat.array_namespace(x)
         Xa = xp.asarray(X, device=array_api_compat.device(x)) if not isinstance(X, np.ndarray) \
             or not isinstance(x, np.ndarray) else X
@@ -181,7 +194,11 @@ class Sequential:
         return xp.reshape(Xa, (n, *self.input_shape))
 
     def _labels(self, y: Any, n: int) -> np.ndarray:
+        if y is None or isinstance(y, (str, bytes)):
+            raise bad_parameter("y", f"integer labels of shape ({n},)", y)
         yy = np.asarray(y)
+        if yy.dtype.kind not in "iu":
+            raise bad_parameter("y", "integer class labels", f"dtype {yy.dtype}", "cast with y.astype(int)")
         if yy.shape != (n,):
             raise bad_parameter("y", f"integer labels of shape ({n},)", f"shape {yy.shape}",
                                 cls=ShapeError)
@@ -192,6 +209,7 @@ class Sequential:
 
     # ------------------------------------------------------------------ passes
     def _ctx(self, x: Any, train: bool, rng: np.random.Generator | None, stats: Any) -> Ctx:
+        self._check_x(x)
         xp = array_api_compat.array_namespace(x)
         return Ctx(xp=xp, dropout=train, bn_batch=train, rng=rng,
                    stats=None if stats is None else list(stats))

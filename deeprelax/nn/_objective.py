@@ -12,6 +12,7 @@ import array_api_compat
 import numpy as np
 
 from .._core import ParameterError, ShapeError, bad_parameter, check_nonnegative
+from .._core._validate import check_int
 from ._derivatives import CHUNK, Evaluation, batch_norm_stats, evaluate
 from ._model import Sequential, _check_model, float_name
 
@@ -74,16 +75,27 @@ class MinibatchObjective:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise bad_parameter("dtype", "float32 or float64", self.dtype)
+        if X is None or isinstance(X, (str, bytes)):
+            raise bad_parameter("X", "an array of inputs (N, *input_shape)", X)
         X = np.asarray(X)
+        if X.dtype.kind not in "biuf" or X.ndim < 1:
+            raise bad_parameter("X", "a real array of inputs (N, *input_shape)", f"dtype {X.dtype}, shape {X.shape}")
+        if y is None or isinstance(y, (str, bytes)) or np.ndim(y) != 1:
+            raise bad_parameter("y", "a 1-D array of integer labels", y if y is None else np.shape(y), cls=ShapeError)
+        per = int(np.prod(self.model.input_shape))
+        if int(np.prod(X.shape[1:])) != per:
+            raise bad_parameter("X", f"inputs of shape (N, *{self.model.input_shape})", f"shape {X.shape}",
+                                cls=ShapeError)
         if X.shape[0] != np.shape(y)[0]:
             raise bad_parameter("y", f"one label per row of X ({X.shape[0]})", np.shape(y),
                                 cls=ShapeError)
         self.X = np.ascontiguousarray(X, dtype=self.dtype)
         self.y = model._labels(y, X.shape[0])
         self.n_samples = int(X.shape[0])
-        b = int(batch_size)
-        if b != batch_size or not 1 <= b <= self.n_samples:
-            raise bad_parameter("batch_size", f"an integer in 1..{self.n_samples}", batch_size)
+        b = check_int("batch_size", batch_size)
+        if not 1 <= b <= self.n_samples:
+            raise bad_parameter("batch_size", f"an integer in 1..{self.n_samples}", batch_size,
+                                "the batch cannot exceed the number of samples")
         self.batch_size = b
         self.replacement = bool(replacement)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)

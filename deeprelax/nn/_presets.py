@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .._core import ShapeError, bad_parameter
 from .._core._validate import check_bool, check_float, check_int
 from ._layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, Layer, MaxPool2d, ReLU
@@ -21,7 +23,7 @@ MAX_WIDTH = 2**24
 
 def _sizes(name: str, value: object, *, ndim: int | None = None, allow_empty: bool = False) -> tuple[int, ...]:
     """A sequence of positive integers (``hidden``, ``input_shape``), each checked by name."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray) or np.ndim(value) != 1:
         raise bad_parameter(name, "a sequence of positive integers", value, f"pass e.g. {name}=(64,)")
     out = tuple(check_int(f"{name}[{i}]", v, low=1, high=MAX_WIDTH) for i, v in enumerate(value))
     if not out and not allow_empty:
