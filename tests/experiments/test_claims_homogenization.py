@@ -36,21 +36,33 @@ def test_optim_checks_verdicts(checks):
     assert all(c.verdict in ("pass", "info") for c in checks.checks if c.kind != "claim")
 
 
-def test_start_correction_is_the_renormalised_sample_average():
-    # a noise-free inner loop twin: δ_ℓ = (1 − η′γ)δ_{ℓ−1} − η′f′(x + δ_{ℓ−1}); the corrected estimate is
-    # γ Σ_ℓ α(1 − α)^{L−ℓ} δ_ℓ / (1 − (1 − α)^L), the uncorrected one the same without the division
+def test_burn_in_average_is_the_weighted_average_from_the_kth_iterate():
+    # a noise-free inner loop twin: δ_ℓ = (1 − η′γ)δ_{ℓ−1} − η′f′(x + δ_{ℓ−1}); Alg. 1 as written gives
+    # γ Σ_ℓ α(1 − α)^{L−ℓ} δ_ℓ (weight (1 − α)^L left on δ_0 = 0), the burn-in k gives
+    # γ[(1 − α)^{L−k} δ_k + Σ_{ℓ>k} α(1 − α)^{L−ℓ} δ_ℓ] (weights summing to 1)
     cfg = dataclasses.replace(oc.Config(), temperature=0.0)
     _, grad = oc._well(cfg.barrier)
     L, lr, x = 40, 0.05, 0.6
     alpha = min(1.0, oc.AVG_SPAN / L)
-    d, acc = 0.0, 0.0
+    k = oc.burn_in_steps(cfg, L)
+    assert k == 20
+    d, raw, burn = 0.0, 0.0, 0.0
     for ell in range(1, L + 1):
         d = (1 - lr * cfg.gamma) * d - lr * float(grad(np.array([[x + d]]))[0, 0])
-        acc += alpha * (1 - alpha) ** (L - ell) * d
-    got_c = oc._estimates(grad, [x], cfg, L, lr, 3, 0, corrected=True)[0]
-    got_u = oc._estimates(grad, [x], cfg, L, lr, 3, 0, corrected=False)[0]
-    np.testing.assert_allclose(got_u, cfg.gamma * acc, rtol=1e-12)
-    np.testing.assert_allclose(got_c, cfg.gamma * acc / (1 - (1 - alpha) ** L), rtol=1e-12)
+        raw += alpha * (1 - alpha) ** (L - ell) * d
+        if ell == k:
+            burn = (1 - alpha) ** (L - k) * d
+        elif ell > k:
+            burn += alpha * (1 - alpha) ** (L - ell) * d
+    got_b = oc._estimates(grad, [x], cfg, L, lr, 3, 0)[0]
+    got_r = oc._estimates(grad, [x], cfg, L, lr, 3, 0, burn_in=False)[0]
+    np.testing.assert_allclose(got_r, cfg.gamma * raw, rtol=1e-12)
+    np.testing.assert_allclose(got_b, cfg.gamma * burn, rtol=1e-12)
+
+
+def test_claim2_negative_control_resolves_the_floor_of_alg1(checks):
+    row = [c for c in checks.checks if c.claim_id == 2 and c.claim.startswith("negative control: Alg. 1")]
+    assert len(row) == 1 and row[0].verdict == "pass", row[0].note if row else None
 
 
 @pytest.mark.slow
