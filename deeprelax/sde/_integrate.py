@@ -323,10 +323,18 @@ def _noise_source(sch: Scheme, shape: tuple[int, int, int], dW: Any, dZ: Any, se
             dZa = _increments("dZ", dZ, shape)
         return dWa, dZa, np.zeros((n, 4), dtype=np.uint64), None
     if rng_state is not None:
-        states = np.array(rng_state, dtype=np.uint64, copy=True)
+        raw = np.asarray(rng_state) if not isinstance(rng_state, (str, bytes)) else np.asarray(None)
+        if raw.dtype != np.uint64 and (raw.dtype.kind not in "iu" or (raw.size and raw.min() < 0)):
+            raise ParameterError(f"`rng_state` must be the uint64 stream states of a solution (sol.rng_state), "
+                                 f"got an array of dtype {raw.dtype}; pass sol.rng_state unchanged")
+        states = np.array(raw, dtype=np.uint64, copy=True)
         if states.shape != (n, 4):
             raise ShapeError(f"`rng_state` must have shape ({n}, 4), got {states.shape}; pass "
                              "the rng_state of a solution with the same number of paths")
+        dead = np.flatnonzero(~states.any(axis=1))
+        if dead.size:
+            raise ParameterError(f"`rng_state` row {int(dead[0])} is all zero, a state xoshiro256++ never "
+                                 "leaves (every draw would be 0); pass the rng_state of a solution")
         return dummy, dummy, states, None
     key = seed_key(seed)
     return dummy, dummy, path_states(key, n, is_key=True), key
