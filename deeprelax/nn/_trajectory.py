@@ -43,6 +43,7 @@ from .._core import (
     check_choice,
     check_finite,
     check_int,
+    check_nonnegative,
     check_positive,
     jit,
     path_states,
@@ -124,10 +125,10 @@ def _run_epochs_mlp(x, v, X, y, arch, hyper, code, L, state, epoch0, n_epochs, b
     """Run epochs ``epoch0 .. epoch0 + n_epochs − 1`` in place; returns 0 or 1 (non-finite).
 
     arch = [n_in, h, K, batch, steps_per_epoch, full_grad_every]; hyper = [lr, momentum,
-    sigma]; counters = [n_steps, n_grad_evals, first non-finite epoch].
+    sigma, weight_decay]; counters = [n_steps, n_grad_evals, first non-finite epoch].
     """
     n_in, h, K, b, spe, every = arch[0], arch[1], arch[2], arch[3], arch[4], arch[5]
-    lr, mom, sigma = hyper[0], hyper[1], hyper[2]
+    lr, mom, sigma, wd = hyper[0], hyper[1], hyper[2], hyper[3]
     N = X.shape[0]
     P = x.shape[0]
     g = np.empty(P)
@@ -150,15 +151,19 @@ def _run_epochs_mlp(x, v, X, y, arch, hyper, code, L, state, epoch0, n_epochs, b
                 for j in range(P):
                     g[j] = gf[j]
                 perturb_gradient(g, code, sigma, L, state, zn)
-            sgd_kernel(x, g, v, lr, mom, False, 0.0)
+            sgd_kernel(x, g, v, lr, mom, False, wd)  # adds λx to ĝ when λ > 0
             counters[0] += 1
         if e >= burn_in:
             row = e - burn_in
             f = loss_grad(x, X, y, full, N, n_in, h, K, g, z1, z2)
             counters[1] += N
             s = 0.0
+            sq = 0.0
             for j in range(P):
-                s += g[j] * g[j]
+                gj = g[j] + wd * x[j]
+                s += gj * gj
+                sq += x[j] * x[j]
+            f += 0.5 * wd * sq
             loss_out[row] = f
             gnorm_out[row] = np.sqrt(s / P)
             for r in range(record.shape[0]):
@@ -169,13 +174,13 @@ def _run_epochs_mlp(x, v, X, y, arch, hyper, code, L, state, epoch0, n_epochs, b
     return 0
 
 
-def _compiled(model, X, y, x, v, noise: GradientNoise, lr, mom, b, every, burn_in, total,
+def _compiled(model, X, y, x, v, noise: GradientNoise, lr, mom, wd, b, every, burn_in, total,
               rec, W, loss, gn, state, counters, bar) -> int:
     arch = mlp_arch(model)
     Xa, ya = prepare_data(arch.n_in, arch.n_classes, X, y)
     spe = -(-Xa.shape[0] // b)
     archv = np.array([arch.n_in, arch.hidden, arch.n_classes, b, spe, every], dtype=np.int64)
-    hyper = np.array([lr, mom, noise.sigma])
+    hyper = np.array([lr, mom, noise.sigma, wd])
     L = noise.kernel_factor()
     code, e0 = 0, 0
     while e0 < total and code == 0:
@@ -189,8 +194,8 @@ def _compiled(model, X, y, x, v, noise: GradientNoise, lr, mom, b, every, burn_i
 
 
 # --------------------------------------------------------------------------- generic driver
-def _generic(model: Sequential, X, y, x, v, noise: GradientNoise, lr, mom, b, every, burn_in,
-             total, rec, W, loss, gn, state, counters, bar) -> int:
+def _generic(model: Sequential, X, y, x, v, noise: GradientNoise, lr, mom, wd, b, every,
+             burn_in, total, rec, W, loss, gn, state, counters, bar) -> int:
     N = X.shape[0]
     P = x.shape[0]
     spe = -(-N // b)
@@ -212,13 +217,13 @@ def _generic(model: Sequential, X, y, x, v, noise: GradientNoise, lr, mom, b, ev
                     counters[1] += N
                 g[:] = gf
                 perturb_gradient(g, code, noise.sigma, L, state, zn)
-            sgd_kernel(x, g, v, lr, mom, False, 0.0)
+            sgd_kernel(x, g, v, lr, mom, False, wd)
             counters[0] += 1
         if bar is not None:
             bar.update(1)
         if e >= burn_in:
             row = e - burn_in
-            f, _ = model.loss_and_grad(x, X, y, train=True, out=g)
+            f, _ = model.loss_and_grad(x, X, y, train=True, out=g, weight_decay=wd)
             counters[1] += N
             s = float(g @ g)
             loss[row] = f
@@ -234,7 +239,8 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
                    lr: float = 0.1, momentum: float = 0.0, batch_size: int = 128,
                    n_epochs: int = 1000, burn_in: int = 100, noise_trace: float | None = None,
                    noise_factor: Any = None, record: Any = None, seed: int = 0,
-                   v0: Any = None, full_grad_every: int = 1, engine: str = "auto",
+                   v0: Any = None, weight_decay: float = 0.0, full_grad_every: int = 1,
+                   engine: str = "auto",
                    progress: bool = False) -> Trajectory:
     """Run SGD (or a control) at a constant learning rate and record once per epoch.
 
@@ -274,6 +280,9 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
         Stream seed: minibatch indices and noise come from one xoshiro256++ stream.
     v0 : array_like (P,), optional
         Initial momentum buffer (default 0).
+    weight_decay : float
+        λ ≥ 0: the objective is f + (λ/2)|x|² (the update adds λx to ĝ, as
+        ``optim.sgd``; the recorded loss and gradient norm include it).
     full_grad_every : int
         k ≥ 1: the controls and the surrogate recompute ∇f every k-th step and reuse it
         in between (fresh noise every step). k = 1 is exact; k > 1 thins the O(NP)
@@ -340,6 +349,7 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
         raise bad_parameter("n_epochs / burn_in", "n_epochs >= 1 and burn_in >= 0",
                             (n_epochs, burn_in))
     every = check_int("full_grad_every", full_grad_every, low=1)
+    wd = check_nonnegative("weight_decay", weight_decay)
     gnoise = noise if isinstance(noise, GradientNoise) else gradient_noise(
         noise, P, noise_trace=noise_trace, noise_factor=noise_factor)
     if gnoise.dim != P:
@@ -362,12 +372,13 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
     driver = _compiled if use_compiled else _generic
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # a diverging run is detected per epoch and returned as NONFINITE, not a warning
-        code = driver(m, Xa, ya, x, v, gnoise, lr, mom, b, every, burn_in, total, rec, W, loss,
-                      gn, state, counters, bar)
+        code = driver(m, Xa, ya, x, v, gnoise, lr, mom, wd, b, every, burn_in, total, rec, W,
+                      loss, gn, state, counters, bar)
     if bar is not None:
         bar.close()
     thin = f", full gradient every {every} steps" if every > 1 and gnoise.needs_full_gradient else ""
-    msg = (f"{gnoise.kind}: {counters[0]} steps of lr={lr:g}, momentum={mom:g}, b={b}, N={N}"
+    msg = (f"{gnoise.kind}: {counters[0]} steps of lr={lr:g}, momentum={mom:g}, "
+           f"weight_decay={wd:g}, b={b}, N={N}"
            f"{thin}; recorded {n_epochs} epochs after {burn_in} burn-in")
     if code:
         msg = f"non-finite loss at epoch {int(counters[2])}; lower lr. " + msg

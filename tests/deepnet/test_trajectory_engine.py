@@ -54,6 +54,24 @@ def test_compiled_equals_generic(net, noise):
     assert tc.n_grad_evals == tg.n_grad_evals == 3 * spe * per_step + 2 * 90
 
 
+def test_weight_decay_both_drivers(net):
+    # f + (λ/2)|x|²: both drivers agree, the recorded loss includes the penalty, and GD on
+    # the decayed objective shrinks |x| relative to GD without decay (negative control).
+    model, x, X, y = net
+    kw = dict(noise="none", lr=0.05, momentum=0.5, batch_size=16, n_epochs=3, burn_in=0,
+              weight_decay=0.1)
+    tc = sgd_trajectory(model, X, y, x, engine="compiled", **kw)
+    tg = sgd_trajectory(model, X, y, x, engine="generic", **kw)
+    np.testing.assert_allclose(tc.weights, tg.weights, atol=1e-12)
+    np.testing.assert_allclose(tc.loss, tg.loss, atol=1e-12)
+    xf = tc.weights[-1]
+    f, g = model.loss_and_grad(xf, X, y, train=False, weight_decay=0.1)
+    assert tc.loss[-1] == pytest.approx(f, abs=1e-12)
+    assert tc.grad_norm[-1] == pytest.approx(np.linalg.norm(g) / np.sqrt(885), abs=1e-12)
+    plain = sgd_trajectory(model, X, y, x, **{**kw, "weight_decay": 0.0})
+    assert np.linalg.norm(xf) < np.linalg.norm(plain.weights[-1]) - 1e-3
+
+
 def test_thinned_full_gradient(net):
     # full_grad_every=k: the controls recompute the full gradient every k-th step only.
     model, x, X, y = net
