@@ -1,176 +1,582 @@
-"""SGD-VI Fig. 3: long constant-learning-rate runs of tiny-fc vs controls vs the SDE surrogate.
+"""SGD-VI Fig. 3 (claim 17) and claim 15's network side: SGD in steady state against its controls.
 
-tiny-fc without batch norm (49-16-5, 885 parameters) on 7x7 MNIST digits 0–4 (sklearn
-8x8 digits when the MNIST files are absent; see ``info``). After a burn-in of SGD, the
-checkpoint x_c is the common start of five runs recorded once per epoch:
+tiny-fc without batch norm (49-16-5, 885 parameters) on 7×7 MNIST digits 0–4 (sklearn
+8×8 digits when the MNIST files are absent; see ``info["data"]``). SGD runs a burn-in
+(``lr_burn`` then the constant ``lr``) to the checkpoint x_c; a **stationarity test**
+(trend of the full loss over the recorded SGD epochs, batch means) gates the analysis.
+From x_c, with the same number of updates per epoch, every run is recorded once per epoch:
 
 - ``sgd``: real minibatch SGD (with replacement, Cov ĝ = D/b);
 - ``isotropic``: full gradient + isotropic Gaussian noise with tr = tr(D(x_c)/b);
-- ``gd``: full-batch gradient descent;
-- ``sde_net``: full gradient + Gaussian noise with the measured low-rank factor of
-  D(x_c)/b — the Euler–Maruyama (Δt = η) SGD map of ``deeprelax.sde.from_sgd`` on the
-  network loss;
-- ``sde_quad``: ``deeprelax.sde.from_sgd`` on the local quadratic model (PSD part of the
-  Hessian at x_c) with the measured D, integrated by ``deeprelax.sde.sdeint``
-  (``scheme="sgd"``).
+- ``gd``: full-batch gradient descent (no noise);
+- ``sde_net``: the Gaussian SDE surrogate dx = −∇f dt + √(η/b·D) dW on the network loss,
+  D measured at x_c (``deeprelax.sde.sgd_surrogate``), Euler–Maruyama with Δt = η;
+- ``sde_quad`` (optional): ``deeprelax.sde.from_sgd`` on the local quadratic model
+  (PSD part of the Hessian at x_c), ``sdeint(scheme="sgd")``.
 
-For each: rFFT of per-weight increments (mean ± std over weights, 1/epoch),
-autocorrelation with the 99 % white-noise band, ‖∇f‖/√d per epoch, and the angular
-momentum in the plane of the top two eigenvectors of D(x_c).
+The three full-gradient runs may be **thinned**: ∇f is recomputed every
+``full_grad_every``-th step and reused in between (fresh noise every step).
+
+Statistics, each with an error from ``n_segments`` consecutive time segments (batch means):
+the low/high-frequency amplitude ratio of the per-weight increment spectrum (geometric
+mean over weights), the mean weight autocorrelation at long lags, the angular momentum in
+the plane of largest *predicted* current u₁ᵀ(ΣΦ − ΦΣ)u₂ of the linearised surrogate
+(``analysis.predicted_circulation_plane``), and the full-gradient-norm drop. The claim-17
+verdict compares SGD **against** the controls: a signature that full-batch GD or
+matched-trace isotropic noise shows as much does not count.
+
+Claim 15 (network side): for each η/b (``lr × eta_b_factors`` at fixed b), SGD from x_c
+runs ``vi_burn_in`` epochs to steady state, then ``vi_epochs`` recorded epochs give the
+time-averaged iterate x̄; full-batch GD from the same state (the start of the record),
+polished by damped Newton, reaches a critical point x*. Reported: ‖x̄ − x*‖ and f(x̄) − f(x*)
+with jackknife errors over batches of epochs, and their growth with η/b (log-log slope).
+
+Resumable: with ``stage_dir`` set, every finished run is saved there (keyed by the
+configuration) and reused when the experiment is run again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from deeprelax import landscapes, nn, sde
-from deeprelax.analysis._deepnet import (
-    increment_spectrum,
+from deeprelax.analysis import (
+    noise_spectrum,
     plane_circulation,
-    sgd_trajectory,
+    predicted_circulation_plane,
     weight_autocorrelation,
 )
-from deeprelax.analysis._noise import noise_spectrum
-from experiments._base import Results, check_row, config_dict
+from deeprelax.analysis._deepnet import increment_spectrum
+from experiments._base import Results, check_row, claim_row, config_dict
 from experiments.noise_spectrum import small_mnist
 
 NAME = "sgd_trajectories"
-TITLE = "Trajectories of SGD vs isotropic-noise and full-batch controls vs the SDE surrogate"
+TITLE = "Trajectories of SGD in steady state vs isotropic noise, full-batch GD and the SDE surrogate"
 
 RUNS = ("sgd", "isotropic", "gd", "sde_net", "sde_quad")
+#: The controls the claim-17 verdict compares SGD against.
+CONTROLS = ("isotropic", "gd")
+REF17 = "Chaudhari & Soatto 2018, §IV-B, Fig. 3, Remark 17"
+REF15 = "Chaudhari & Soatto 2018, Theorem 22 / Remark 26 (network side)"
 
 
 @dataclass(frozen=True)
 class Config:
-    """Quick scale by default; ``full()`` (and ``paper()`` where defined) give the other scales.
+    """Quick scale by default; ``paper()`` decides claim 17 on full MNIST; ``full()`` the paper's length.
 
     Attributes
     ----------
     n_train
-        training images (N)
+        training images N (the paper's regime needs N/P ≥ 10, P = 885)
     hidden
         width of the one-hidden-layer net (tiny-fc: 16)
     n_classes
         digit classes used (the first n_classes)
+    lr_burn
+        learning rate of the first burn-in phase
+    burn_fast
+        epochs at lr_burn
     lr
-        constant learning rate η of every run
-    momentum
-        SGD momentum
+        constant learning rate η of the second burn-in phase and of every recorded run
+    weight_decay
+        λ of (λ/2)|x|² (cross-entropy on nearly separable data has no minimum; λ > 0 gives a steady state)
     batch_size
         minibatch size b
     burn_in
-        SGD epochs before the common checkpoint x_c
+        SGD epochs at lr before the common checkpoint x_c
     control_burn_in
         epochs the noisy controls run from x_c before recording
     epochs
         recorded epochs of each run
+    full_grad_every
+        thinning k of the full-gradient runs: ∇f recomputed every k-th step
+    n_noise
+        samples whose per-sample gradients give D(x_c)
     n_components
-        components of the low-rank factor of D(x_c)
-    max_lag
-        largest lag of the weight autocorrelation
+        components of the low-rank factor of D(x_c) used by the surrogate
+    n_segments
+        time segments of the batch-means errors of the spectral and autocorrelation statistics
+    n_batches
+        batches of the circulation's batch-means and claim 15's jackknife errors
+    quad_surrogate
+        also run the SDE surrogate on the local quadratic model (sdeint)
+    eta_b_factors
+        claim 15: multipliers of lr giving the values of η/b
+    vi_burn_in
+        claim 15: SGD epochs from x_c at each η/b before recording
+    vi_epochs
+        claim 15: recorded epochs whose mean is x̄
+    gd_lr
+        claim 15: learning rate of full-batch GD to the critical point x*
+    gd_steps
+        claim 15: full-batch GD steps (then damped Newton polishes to the critical point x*)
+    newton_steps
+        claim 15: largest number of damped Newton steps of the polish
+    stage_dir
+        directory for per-run checkpoints (resume); empty: no checkpoints
     seed
-        seed of the data subset, initialisation and minibatches
+        seed of the data subset, initialisation, minibatches and noise
     """
 
-    n_train: int = 1024
+    n_train: int = 1500
     hidden: int = 16
     n_classes: int = 5
-    lr: float = 0.1
-    momentum: float = 0.0
+    lr_burn: float = 0.1
+    burn_fast: int = 100
+    lr: float = 0.02
+    weight_decay: float = 1e-3
     batch_size: int = 128
-    burn_in: int = 200
-    control_burn_in: int = 20
-    epochs: int = 300
+    burn_in: int = 300
+    control_burn_in: int = 10
+    epochs: int = 250
+    full_grad_every: int = 4
+    n_noise: int = 1500
     n_components: int = 64
-    max_lag: int = 100
+    n_segments: int = 5
+    n_batches: int = 10
+    quad_surrogate: bool = False
+    eta_b_factors: tuple[float, ...] = (0.5, 1.0, 2.0)
+    vi_burn_in: int = 100
+    vi_epochs: int = 100
+    gd_lr: float = 0.1
+    gd_steps: int = 300
+    newton_steps: int = 6
+    stage_dir: str = ""
     seed: int = 0
 
     @classmethod
+    def paper(cls) -> Config:
+        """10,000 images (N/P = 11.3), 1,000 burn-in epochs, 2,000 recorded epochs per run."""
+        return cls(n_train=10_000, burn_fast=200, burn_in=800, control_burn_in=50, epochs=2000,
+                   full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
+                   quad_surrogate=True, vi_burn_in=300, vi_epochs=500, gd_steps=3000, newton_steps=15)
+
+    @classmethod
     def full(cls) -> Config:
-        """3,000 images, 10^4 recorded epochs after a 10^3-epoch burn-in."""
-        return cls(n_train=3000, burn_in=1000, control_burn_in=100, epochs=10_000,
-                   n_components=200, max_lag=2000)
+        """30,000 images (the paper's N), 10^4 recorded epochs (hours; resumable with stage_dir)."""
+        return cls(n_train=30_000, burn_fast=200, burn_in=800, control_burn_in=100, epochs=10_000,
+                   full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
+                   quad_surrogate=True, vi_burn_in=500, vi_epochs=2000, gd_steps=5000, newton_steps=20)
 
 
-def _quad_run(H: np.ndarray, D: np.ndarray, xc: np.ndarray, c: Config, n_steps_epoch: int,
-              n_epochs: int) -> np.ndarray:
+# --------------------------------------------------------------------------- stages
+class _Stages:
+    """Per-run checkpoints under ``stage_dir/<config hash>/`` (npz, written atomically)."""
+
+    def __init__(self, c: Config) -> None:
+        self.dir = None
+        if c.stage_dir:
+            # analysis-only fields do not invalidate the runs
+            skip = ("stage_dir", "n_segments", "n_batches", "newton_steps")
+            key = {k: v for k, v in config_dict(c).items() if k not in skip}
+            h = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+            self.dir = Path(c.stage_dir) / f"{NAME}-{h[:16]}"
+            self.dir.mkdir(parents=True, exist_ok=True)
+
+    def get(self, name: str, fn) -> dict[str, np.ndarray]:
+        path = None if self.dir is None else self.dir / f"{name}.npz"
+        if path is not None and path.exists():
+            with np.load(path) as z:
+                return {k: z[k] for k in z.files}
+        t = time.process_time()
+        out = {k: np.asarray(v) for k, v in fn().items()}
+        out["cpu_s"] = np.asarray(time.process_time() - t)
+        if path is not None:
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, **out)
+            os.replace(tmp, path)
+        return out
+
+
+def _traj(tr: nn.Trajectory) -> dict[str, Any]:
+    return {"weights": tr.weights, "loss": tr.loss, "grad_norm": tr.grad_norm,
+            "x_final": tr.x_final, "status": np.asarray(str(tr.status)),
+            "n_grad_evals": np.asarray(tr.n_grad_evals)}
+
+
+def _quad_run(H: np.ndarray, D: np.ndarray, xc: np.ndarray, c: Config, spe: int) -> np.ndarray:
     """from_sgd on f(x) ≈ ½(x − x_c)ᵀ H₊ (x − x_c), sdeint with the SGD map, one save per epoch."""
     w, V = np.linalg.eigh(0.5 * (H + H.T))
     Hp = (V * np.clip(w, 0.0, None)) @ V.T
-    model = sde.from_sgd(landscapes.quadratic(0.5 * (Hp + Hp.T), center=xc), c.lr, c.batch_size,
-                         D)
-    n = n_steps_epoch * n_epochs
+    model = sde.from_sgd(landscapes.quadratic(0.5 * (Hp + Hp.T), center=xc), c.lr, c.batch_size, D)
+    n = spe * c.epochs
     sol = sde.sdeint(model, xc, (0.0, c.lr * n), c.lr, scheme="sgd", seed=c.seed + 7,
-                     save_every=n_steps_epoch)
+                     save_every=spe)
     return np.asarray(sol.x[1:, 0, :])
 
 
+# --------------------------------------------------------------------------- statistics
+def _segments(n: int, k: int) -> list[slice]:
+    m = n // k
+    return [slice(i * m, (i + 1) * m) for i in range(k)]
+
+
+def _mean_se(v: np.ndarray) -> tuple[float, float]:
+    v = np.asarray(v, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
+
+
+def _spectral_ratio(W: np.ndarray) -> float:
+    """log of the geometric mean over weights of (mean amplitude of the lowest tenth of
+    frequencies, f = 0 excluded) / (mean amplitude of the highest tenth)."""
+    amp = np.abs(np.fft.rfft(np.diff(W, axis=0), axis=0))
+    tenth = max(2, amp.shape[0] // 10)
+    lo, hi = amp[1:tenth + 1].mean(axis=0), amp[-tenth:].mean(axis=0)
+    ok = (lo > 0) & (hi > 0)
+    return float(np.mean(np.log(lo[ok] / hi[ok])))
+
+
+def _long_ac(W: np.ndarray) -> tuple[float, float]:
+    """Mean weight autocorrelation over lags [n/8, n/4] and the 99 % white band z/√n."""
+    n = W.shape[0]
+    ml = max(2, n // 4)
+    ac = weight_autocorrelation(W, max_lag=ml)
+    return float(ac.mean[ml // 2:ml + 1].mean()), ac.band
+
+
+def _signature(W: np.ndarray, c: Config) -> dict[str, float]:
+    """Spectral log-ratio and long-lag autocorrelation: whole record and segment errors."""
+    segs = _segments(W.shape[0], c.n_segments)
+    r = np.array([_spectral_ratio(W[s]) for s in segs])
+    a = np.array([_long_ac(W[s])[0] for s in segs])
+    band = _long_ac(W[segs[0]])[1]
+    rm, rse = _mean_se(r)
+    am, ase = _mean_se(a)
+    return {"log_ratio": rm, "log_ratio_se": rse, "ac_long": am, "ac_long_se": ase,
+            "band_segment": band}
+
+
+def _stationarity(loss: np.ndarray, k: int) -> dict[str, float]:
+    """Trend of the loss: slope of k batch means against time, its SE, and the drift
+    over the record relative to the mean loss."""
+    segs = _segments(loss.size, k)
+    m = np.array([loss[s].mean() for s in segs])
+    t = np.array([0.5 * (s.start + s.stop) for s in segs])
+    A = np.vstack([t - t.mean(), np.ones_like(t)]).T
+    coef, *_ = np.linalg.lstsq(A, m, rcond=None)
+    resid = m - A @ coef
+    se = float(np.sqrt(resid @ resid / (k - 2) / np.sum((t - t.mean()) ** 2)))
+    drift = float(coef[0] * loss.size)
+    return {"slope": float(coef[0]), "slope_se": se, "z": float(coef[0] / se) if se > 0 else 0.0,
+            "rel_drift": drift / float(np.mean(loss))}
+
+
+def _z(a: float, sa: float, b: float, sb: float) -> float:
+    s = float(np.hypot(sa, sb))
+    return (a - b) / s if s > 0 else float("inf") * np.sign(a - b)
+
+
+def _loglog_slope(x: np.ndarray, y: np.ndarray, se: np.ndarray) -> tuple[float, float]:
+    """Weighted least-squares slope of log y on log x (errors se/y), and its SE."""
+    ly, lx = np.log(y), np.log(x)
+    w = (y / np.maximum(se, 1e-300)) ** 2
+    W = np.sum(w)
+    mx, my = np.sum(w * lx) / W, np.sum(w * ly) / W
+    sxx = np.sum(w * (lx - mx) ** 2)
+    return float(np.sum(w * (lx - mx) * (ly - my)) / sxx), float(1 / np.sqrt(sxx))
+
+
+def _fobj(model: nn.Sequential, X: np.ndarray, y: np.ndarray, wd: float,
+          x: np.ndarray) -> tuple[float, np.ndarray]:
+    """f(x) + (λ/2)|x|² and its gradient (compiled full-batch kernel)."""
+    f, g = nn.mlp_loss_grad(model, x, X, y)
+    return f + 0.5 * wd * float(x @ x), g + wd * x
+
+
+def _polish(model: nn.Sequential, X: np.ndarray, y: np.ndarray, x0: np.ndarray, wd: float,
+            n_iter: int) -> tuple[np.ndarray, int]:
+    """The critical point GD is heading to: damped Newton (Levenberg–Marquardt) from GD's end.
+
+    Plain GD needs ~1/(ηλ_min) steps in the flattest directions (λ_min ≥ λ, the weight
+    decay); Newton steps (H + μI)δ = −∇f with μ adapted (halved on a decrease of f,
+    ×10 otherwise, μ ≥ −λ_min(H) so the step descends) converge quadratically near it.
+    Returns the point and the Newton iterations used (stops at ‖∇f‖/√P < 1e-10).
+    """
+    x = np.array(x0, dtype=np.float64)
+    f, g = _fobj(model, X, y, wd, x)
+    P = x.size
+    mu = 1e-4
+    used = 0
+    for _ in range(n_iter):
+        if np.linalg.norm(g) / np.sqrt(P) < 1e-10:
+            break
+        used += 1
+        H = nn.hessian(model, x, X, y) + wd * np.eye(P)
+        lam, V = np.linalg.eigh(0.5 * (H + H.T))
+        for _ in range(20):
+            shift = lam + max(mu, -lam.min() + mu)
+            xn = x - V @ ((V.T @ g) / shift)
+            fn, gn = _fobj(model, X, y, wd, xn)
+            if fn < f:
+                x, f, g = xn, fn, gn
+                mu = max(mu / 2, 1e-12)
+                break
+            mu *= 10
+    return x, used
+
+
+# --------------------------------------------------------------------------- run
 def run(config: Config, *, progress: bool = False) -> Results:
     c = config
+    t_start = time.process_time()
     X, y, src, shape = small_mnist(c.n_train, c.n_classes, c.seed)
     model = nn.mlp(shape, (c.hidden,), c.n_classes, name="tiny_fc")
     P, N = model.dim, X.shape[0]
-    kw = dict(lr=c.lr, momentum=c.momentum, batch_size=c.batch_size)
-    warm = sgd_trajectory(model, X, y, model.init(c.seed), n_epochs=1, burn_in=c.burn_in - 1,
-                          record=[0], seed=c.seed, **kw)
-    xc = warm.x_final
-    spec = noise_spectrum(nn.per_sample_grads(model, xc, X, y),
-                          n_components=min(c.n_components, min(N, P)))
-    L = spec.minibatch_factor(c.batch_size)
-    trace_b = spec.trace / c.batch_size
-    runs: dict[str, Any] = {}
-    runs["sgd"] = sgd_trajectory(model, X, y, xc, n_epochs=c.epochs, burn_in=0,
-                                 seed=c.seed + 1, progress=progress, **kw)
-    runs["isotropic"] = sgd_trajectory(model, X, y, xc, noise="isotropic", noise_trace=trace_b,
-                                       n_epochs=c.epochs, burn_in=c.control_burn_in,
-                                       seed=c.seed + 2, progress=progress, **kw)
-    runs["gd"] = sgd_trajectory(model, X, y, xc, noise="none", n_epochs=c.epochs, burn_in=0,
-                                progress=progress, **kw)
-    runs["sde_net"] = sgd_trajectory(model, X, y, xc, noise="gaussian", noise_factor=L,
-                                     n_epochs=c.epochs, burn_in=c.control_burn_in,
-                                     seed=c.seed + 3, progress=progress, **kw)
-    weights = {k: r.weights for k, r in runs.items()}
     spe = -(-N // c.batch_size)
-    H = nn.hessian(model, xc, X, y)
-    D = spec.factor() @ spec.factor().T
-    weights["sde_quad"] = _quad_run(H, D, xc, c, spe, c.epochs)
-    arrays: dict[str, np.ndarray] = {"d_eigenvalues": spec.eigenvalues}
-    info: dict[str, Any] = {"data": src, "dim": P, "n_train": N, "trace_D": spec.trace,
-                            "rank_paper": spec.rank("paper"), "runs": {}}
-    plane = spec.components[:2]
-    checks = []
-    for k in RUNS:
-        W = weights[k]
+    st = _Stages(c)
+    kw = dict(momentum=0.0, batch_size=c.batch_size, weight_decay=c.weight_decay)
+
+    def burn():
+        a = nn.sgd_trajectory(model, X, y, model.init(c.seed), lr=c.lr_burn, n_epochs=1,
+                              burn_in=c.burn_fast - 1, record=[0], seed=c.seed, **kw)
+        b = nn.sgd_trajectory(model, X, y, a.x_final, lr=c.lr, n_epochs=1, burn_in=c.burn_in - 1,
+                              record=[0], seed=c.seed + 10, **kw)
+        return {"xc": b.x_final}
+
+    xc = st.get("burn", burn)["xc"]
+
+    def measure():
+        G = nn.per_sample_grads(model, xc, X[:c.n_noise], y[:c.n_noise])
+        Gc = G - G.mean(axis=0)
+        D = Gc.T @ Gc / G.shape[0]
+        H = nn.hessian(model, xc, X, y) + c.weight_decay * np.eye(P)
+        spec = noise_spectrum(G, n_components=min(c.n_components, min(G.shape)))
+        return {"D": D, "H": H, "L": spec.minibatch_factor(c.batch_size),
+                "trace_b": np.asarray(spec.trace / c.batch_size), "d_eig": spec.eigenvalues,
+                "rank_paper": np.asarray(spec.rank("paper"))}
+
+    meas = st.get("measure", measure)
+    D, H = meas["D"], meas["H"]
+    thin = dict(full_grad_every=c.full_grad_every)
+    specs = {
+        "sgd": lambda: _traj(nn.sgd_trajectory(model, X, y, xc, lr=c.lr, n_epochs=c.epochs,
+                                               burn_in=0, seed=c.seed + 1, progress=progress,
+                                               **kw)),
+        "isotropic": lambda: _traj(nn.sgd_trajectory(
+            model, X, y, xc, lr=c.lr, noise=sde.isotropic_noise(P, float(meas["trace_b"])),
+            n_epochs=c.epochs, burn_in=c.control_burn_in, seed=c.seed + 2, progress=progress,
+            **thin, **kw)),
+        "gd": lambda: _traj(nn.sgd_trajectory(model, X, y, xc, lr=c.lr, noise="none",
+                                              n_epochs=c.epochs, burn_in=0, progress=progress,
+                                              **thin, **kw)),
+        "sde_net": lambda: _traj(nn.sgd_trajectory(
+            model, X, y, xc, lr=c.lr, noise=sde.sgd_surrogate(meas["L"]), n_epochs=c.epochs,
+            burn_in=c.control_burn_in, seed=c.seed + 3, progress=progress, **thin, **kw)),
+    }
+    if c.quad_surrogate:
+        specs["sde_quad"] = lambda: {"weights": _quad_run(H, D, xc, c, spe)}
+    runs = {k: st.get(k, fn) for k, fn in specs.items()}
+
+    # ---------------------------------------------------------------- the gate
+    stat = {k: _stationarity(r["loss"], c.n_segments * 2) for k, r in runs.items() if "loss" in r}
+    s_sgd = stat["sgd"]
+    stationary = abs(s_sgd["z"]) < 3 or abs(s_sgd["rel_drift"]) < 0.02
+
+    # ---------------------------------------------------------------- statistics
+    pred = predicted_circulation_plane(H, D, c.lr, c.batch_size, steps_per_record=spe)
+    arrays: dict[str, np.ndarray] = {"d_eigenvalues": meas["d_eig"], "plane": pred.plane}
+    sig, circ = {}, {}
+    for k, r in runs.items():
+        W = r["weights"]
+        sig[k] = _signature(W, c)
+        cc = plane_circulation(W, pred.plane, n_batches=c.n_batches)
+        circ[k] = {"L": cc.angular_momentum, "se": cc.stderr, "z": cc.z}
         inc = increment_spectrum(W)
-        ac = weight_autocorrelation(W, max_lag=min(c.max_lag, W.shape[0] - 1))
-        circ = plane_circulation(W, plane)
+        ac = weight_autocorrelation(W, max_lag=max(2, W.shape[0] // 4))
         arrays[f"{k}_freq"], arrays[f"{k}_amp_mean"], arrays[f"{k}_amp_std"] = (
             inc.freq, inc.mean, inc.std)
         arrays[f"{k}_ac_mean"] = ac.mean
         arrays[f"{k}_ac_band"] = np.array(ac.band)
-        if k in runs:
-            arrays[f"{k}_grad_norm"] = runs[k].grad_norm
-            arrays[f"{k}_loss"] = runs[k].loss
-        tenth = max(2, inc.freq.size // 10)
-        lowhigh = float(inc.mean[1:tenth].mean() / inc.mean[-tenth:].mean())
-        frac_out = float(np.mean(np.abs(ac.mean[1:]) > ac.band))
-        info["runs"][k] = {"angular_momentum": circ.angular_momentum, "stderr": circ.stderr,
-                           "z": circ.z, "low_high_amp_ratio": lowhigh,
-                           "ac_fraction_outside_band": frac_out,
-                           "status": runs[k].status if k in runs else "SUCCESS"}
-        checks.append(check_row(
-            f"{k}: circulation z-score in the top-2 plane of D", "Chaudhari & Soatto 2018, "
-            "Lemma 7 / §V (non-zero current for SGD)", circ.z, None, "~",
-            note=f"L = {circ.angular_momentum:.3g} ± {circ.stderr:.2g} per epoch"))
-        checks.append(check_row(
-            f"{k}: low/high-frequency increment amplitude ratio (1 = white)",
-            "Chaudhari & Soatto 2018, Fig. 3a / Remark 17", lowhigh, None, "~"))
-    g = runs["sgd"].grad_norm
+        arrays[f"{k}_path"] = cc.path
+        if "loss" in r:
+            arrays[f"{k}_grad_norm"] = r["grad_norm"]
+            arrays[f"{k}_loss"] = r["loss"]
+    gdrop = {}
+    for k in ("sgd", "gd", "isotropic", "sde_net"):
+        g = runs[k]["grad_norm"]
+        segs = _segments(g.size, c.n_segments)
+        first, last = g[segs[0]], g[segs[-1]]
+        ratio = float(first.mean() / last.mean())
+        rel = np.hypot(first.std(ddof=1) / np.sqrt(first.size) / first.mean(),
+                       last.std(ddof=1) / np.sqrt(last.size) / last.mean())
+        gdrop[k] = {"drop": ratio, "se": ratio * float(rel), "last": float(last.mean()),
+                    "last_se": float(last.std(ddof=1) / np.sqrt(last.size))}
+
+    # ---------------------------------------------------------------- claim 15 runs
+    vi_rows = []
+    for i, fct in enumerate(c.eta_b_factors):
+        lr_i = c.lr * fct
+
+        def vi_run(lr_i=lr_i, i=i):
+            a = nn.sgd_trajectory(model, X, y, xc, lr=lr_i, n_epochs=1, burn_in=c.vi_burn_in - 1,
+                                  record=[0], seed=c.seed + 100 + i, **kw)
+            r = nn.sgd_trajectory(model, X, y, a.x_final, lr=lr_i, n_epochs=c.vi_epochs,
+                                  burn_in=0, seed=c.seed + 200 + i, **kw)
+            gd = nn.sgd_trajectory(model, X, y, a.x_final, lr=c.gd_lr, noise="none",
+                                   batch_size=N, n_epochs=1, burn_in=c.gd_steps - 1, record=[0],
+                                   momentum=0.0, weight_decay=c.weight_decay)
+            return {"W": r.weights, "xs": a.x_final, "x_gd": gd.x_final}
+
+        o = st.get(f"vi_{i}", vi_run)
+
+        def star(o=o):
+            xstar, n_newton = _polish(model, X, y, o["x_gd"], c.weight_decay, c.newton_steps)
+            return {"xstar": xstar, "n_newton": n_newton}
+
+        o = {**o, **st.get(f"star_{i}_newton{c.newton_steps}", star)}
+        Wv, xstar = o["W"], o["xstar"]
+        f_star, g_star = _fobj(model, X, y, c.weight_decay, xstar)
+        xbar = Wv.mean(axis=0)
+        segs = _segments(Wv.shape[0], c.n_batches)
+        sums = np.array([Wv[sg].sum(axis=0) for sg in segs])
+        counts = np.array([sg.stop - sg.start for sg in segs])
+        # jackknife over batches (leave one batch of epochs out): errors that respect the
+        # autocorrelation of the iterates; x̄ is the mean of the whole record
+        jk_x = [(sums.sum(axis=0) - sums[j]) / (counts.sum() - counts[j]) for j in range(len(segs))]
+        dist = float(np.linalg.norm(xbar - xstar))
+        gap = _fobj(model, X, y, c.weight_decay, xbar)[0] - f_star
+        jd = np.array([np.linalg.norm(xj - xstar) for xj in jk_x])
+        jg = np.array([_fobj(model, X, y, c.weight_decay, xj)[0] - f_star for xj in jk_x])
+        nb = len(segs)
+        dse = float(np.sqrt((nb - 1) / nb * np.sum((jd - jd.mean()) ** 2)))
+        gse = float(np.sqrt((nb - 1) / nb * np.sum((jg - jg.mean()) ** 2)))
+        vi_rows.append({"eta_over_b": lr_i / c.batch_size, "lr": lr_i, "dist": dist, "dist_se": dse,
+                        "gap": float(gap), "gap_se": gse,
+                        "dist_gd_to_star": float(np.linalg.norm(o["x_gd"] - xstar)),
+                        "newton_steps": int(o["n_newton"]),
+                        "grad_norm_star": float(np.linalg.norm(g_star) / np.sqrt(P)),
+                        "spread": float(np.sqrt(np.mean(np.sum((Wv - xbar) ** 2, axis=1))))})
+
+    # ---------------------------------------------------------------- rows
+    checks = []
     checks.append(check_row(
-        "sgd: full-gradient norm first/last recorded epoch", "Chaudhari & Soatto 2018, Remark 18 "
-        "(drops only ≈3× over 1e5 epochs)", float(g[0] / g[-1]), None, "~",
-        note=f"{c.epochs} epochs after {c.burn_in} burn-in; {src}"))
+        "stationarity gate passed (1): relative drift of the SGD loss over the record < 2 % or "
+        "trend |z| < 3", "gate of the claim-17 analysis", float(stationary), 1.0, ">=",
+        kind="method",
+        note=f"slope {s_sgd['slope']:.3g} ± {s_sgd['slope_se']:.2g} per epoch (z = {s_sgd['z']:.2f}, "
+             f"{2 * c.n_segments} batch means); relative drift {s_sgd['rel_drift']:+.3%}"))
+    s = sig["sgd"]
+    zs = {}
+    for k in CONTROLS:
+        zs[f"spec_vs_{k}"] = _z(s["log_ratio"], s["log_ratio_se"], sig[k]["log_ratio"],
+                                sig[k]["log_ratio_se"])
+        zs[f"ac_vs_{k}"] = _z(s["ac_long"], s["ac_long_se"], sig[k]["ac_long"], sig[k]["ac_long_se"])
+    z_white_spec = s["log_ratio"] / s["log_ratio_se"] if s["log_ratio_se"] > 0 else 0.0
+    z_white_ac = (s["ac_long"] - s["band_segment"]) / s["ac_long_se"] if s["ac_long_se"] > 0 else 0.0
+    own = z_white_spec >= 3 and z_white_ac >= 3
+    beyond_iso = min(zs["spec_vs_isotropic"], zs["ac_vs_isotropic"]) >= 3
+    measured = min(zs.values())
+    summary = (f"log low/high amplitude ratio: SGD {s['log_ratio']:.3f} ± {s['log_ratio_se']:.3f}, "
+               f"isotropic {sig['isotropic']['log_ratio']:.3f} ± {sig['isotropic']['log_ratio_se']:.3f}, "
+               f"GD {sig['gd']['log_ratio']:.3f} ± {sig['gd']['log_ratio_se']:.3f}; long-lag AC: SGD "
+               f"{s['ac_long']:.3f} ± {s['ac_long_se']:.3f}, isotropic {sig['isotropic']['ac_long']:.3f}, "
+               f"GD {sig['gd']['ac_long']:.3f} (99 % band {s['band_segment']:.3f}); "
+               f"SE from {c.n_segments} time segments")
+    regime = (f"{src}, N = {N}, P = {P} (N/P = {N / P:.1f}), η = {c.lr:g}, b = {c.batch_size}, "
+              f"λ = {c.weight_decay:g}, {c.epochs} recorded epochs; controls' ∇f every "
+              f"{c.full_grad_every} steps")
+    statement = ("SGD's weights are non-Brownian beyond its controls: excess low-frequency increment "
+                 "power and long-lag autocorrelation exceed matched-trace isotropic noise AND "
+                 "full-batch GD (min z over the four comparisons)")
+    if stationary:
+        checks.append(claim_row(
+            17, statement, REF17, measured=measured, bound=3.0, relation=">=",
+            qualified_if=bool(own and beyond_iso),
+            condition="non-Brownian beyond matched-trace isotropic noise, but full-batch GD shows the "
+                      "signature as much: it is the deterministic drift's, not evidence of "
+                      "noise-driven limit cycles",
+            note=f"{summary}. {regime}"))
+    else:
+        checks.append(check_row(
+            "claim 17 verdict withheld: the SGD loss is not stationary (gate failed)", REF17,
+            measured, None, "~", kind="derived", note=f"{summary}. {regime}"))
+    for k in CONTROLS:
+        checks.append(check_row(
+            f"SGD vs {k}: z of the difference in log low/high increment amplitude ratio",
+            REF17, zs[f"spec_vs_{k}"], None, "~", kind="derived",
+            note=f"SGD {s['log_ratio']:.3f} ± {s['log_ratio_se']:.3f} vs {sig[k]['log_ratio']:.3f} ± "
+                 f"{sig[k]['log_ratio_se']:.3f}"))
+        checks.append(check_row(
+            f"SGD vs {k}: z of the difference in long-lag weight autocorrelation", REF17,
+            zs[f"ac_vs_{k}"], None, "~", kind="derived",
+            note=f"SGD {s['ac_long']:.3f} ± {s['ac_long_se']:.3f} vs {sig[k]['ac_long']:.3f} ± "
+                 f"{sig[k]['ac_long_se']:.3f}"))
+    zsur = _z(s["log_ratio"], s["log_ratio_se"], sig["sde_net"]["log_ratio"],
+              sig["sde_net"]["log_ratio_se"])
+    checks.append(check_row(
+        "SDE surrogate (measured D) reproduces SGD's increment spectrum: |z| of the difference",
+        "Chaudhari & Soatto 2018, §III (SGD ≈ dx = −∇f dt + √(η/b D) dW)", abs(zsur), 3.0, "<=",
+        kind="derived", note=f"surrogate {sig['sde_net']['log_ratio']:.3f} ± "
+                             f"{sig['sde_net']['log_ratio_se']:.3f}"))
+    cs = circ["sgd"]
+    checks.append(check_row(
+        "SGD angular momentum in the plane of largest predicted current: |z| (resolved if >= 3)",
+        "Chaudhari & Soatto 2018, Lemma 7 / §V", abs(cs["z"]), 3.0, ">=", kind="derived",
+        note=f"L = {cs['L']:.3g} ± {cs['se']:.2g} per epoch; predicted (linearised surrogate) "
+             f"{pred.angular_momentum:.3g}; isotropic z = {circ['isotropic']['z']:.2f}, GD z = "
+             f"{circ['gd']['z']:.2f}, surrogate z = {circ['sde_net']['z']:.2f}; "
+             f"{c.n_batches} batch means"))
+    checks.append(check_row(
+        "SGD angular momentum / prediction u1ᵀ(ΣΦ − ΦΣ)u2 of the linearised surrogate",
+        "Chaudhari & Soatto 2018, §V (OU current)",
+        cs["L"] / pred.angular_momentum if pred.angular_momentum else float("nan"), None, "~",
+        kind="derived", uncertainty=abs(cs["se"] / pred.angular_momentum) if pred.angular_momentum
+        else None, note=f"plane from {pred.n_modes} Hessian modes; relaxation {pred.relaxation:.3g} records"))
+    gs, gg = gdrop["sgd"], gdrop["gd"]
+    checks.append(check_row(
+        "full-gradient norm drop over the record (first/last segment): SGD", REF17 + "; Remark 18",
+        gs["drop"], None, "~", kind="derived", uncertainty=gs["se"],
+        note=f"GD {gg['drop']:.3g} ± {gg['se']:.2g}; isotropic {gdrop['isotropic']['drop']:.3g}; "
+             f"surrogate {gdrop['sde_net']['drop']:.3g}"))
+    checks.append(check_row(
+        "SGD keeps a larger full gradient than GD at the end of the record (ratio of last-segment "
+        "‖∇f‖, >= 1 + 3 SE)", "Chaudhari & Soatto 2018, Remark 18", gs["last"] / gg["last"],
+        1.0 + 3 * float(np.hypot(gs["last_se"] / gg["last"], gg["last_se"] * gs["last"] / gg["last"] ** 2)),
+        ">=", kind="derived", note=f"SGD {gs['last']:.3g} ± {gs['last_se']:.2g}, GD {gg['last']:.3g}"))
+    # claim 15, network side
+    eb = np.array([r["eta_over_b"] for r in vi_rows])
+    for r in vi_rows:
+        checks.append(check_row(
+            f"η/b = {r['eta_over_b']:.3g}: ‖x̄ − x*‖ (time-averaged SGD vs GD's critical point)", REF15,
+            r["dist"], None, "~", kind="derived", uncertainty=r["dist_se"],
+            note=f"f(x̄) − f(x*) = {r['gap']:.3g} ± {r['gap_se']:.2g}; ‖∇f(x*)‖/√P = "
+                 f"{r['grad_norm_star']:.2g} (GD {c.gd_steps} steps, then damped Newton; GD end to x*: "
+                 f"{r['dist_gd_to_star']:.3g}); SGD spread {r['spread']:.3g}; jackknife over "
+                 f"{c.n_batches} batches"))
+    if len(vi_rows) >= 2:
+        sd, sd_se = _loglog_slope(eb, np.array([r["dist"] for r in vi_rows]),
+                                  np.array([r["dist_se"] for r in vi_rows]))
+        gaps = np.array([r["gap"] for r in vi_rows])
+        checks.append(check_row(
+            "‖x̄ − x*‖ grows with η/b: log-log slope > 0 by 3 SE", REF15, sd, 3 * sd_se, ">=",
+            kind="derived", uncertainty=sd_se, note="claim 15 expects ≈ 1 (shift linear in η/b)"))
+        if np.all(gaps > 0):
+            sg, sg_se = _loglog_slope(eb, gaps, np.array([r["gap_se"] for r in vi_rows]))
+            checks.append(check_row(
+                "f(x̄) − f(x*) grows with η/b: log-log slope > 0 by 3 SE", REF15, sg, 3 * sg_se, ">=",
+                kind="derived", uncertainty=sg_se))
+        else:
+            checks.append(check_row("f(x̄) − f(x*) > 0 at every η/b", REF15, float(gaps.min()), 0.0,
+                                    ">=", kind="derived"))
+
+    info: dict[str, Any] = {
+        "data": src, "dim": P, "n_train": N, "steps_per_epoch": spe, "trace_D_over_b":
+        float(meas["trace_b"]), "rank_paper": int(meas["rank_paper"]), "stationarity": stat,
+        "stationary": bool(stationary), "signature": sig, "z": zs, "circulation": circ,
+        "predicted_circulation": {"L": pred.angular_momentum, "n_modes": pred.n_modes,
+                                  "relaxation_records": pred.relaxation},
+        "grad_norm_drop": gdrop, "claim15": vi_rows,
+        "status": {k: str(r["status"]) for k, r in runs.items() if "status" in r},
+        "cpu_s": {k: float(r["cpu_s"]) for k, r in runs.items()},
+        "cpu_s_total_this_process": time.process_time() - t_start,
+        "thinning": f"full-gradient runs recompute ∇f every {c.full_grad_every} steps",
+    }
     return Results(NAME, config_dict(c), arrays, info, tuple(checks))
