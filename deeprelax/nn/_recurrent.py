@@ -149,6 +149,62 @@ def _gates_backward(a, c_prev, tc, dh, dc, dz):  # pragma: no cover - compiled
             dc[r, k] = d_c * f
 
 
+# float32 tanh as a rational function (Eigen's ``generic_fast_tanh_float``): branch-free
+# arithmetic that LLVM vectorises (numpy's SIMD tanh is ~5x slower here, libm ~15x);
+# max error 3.5e-7 absolute (≈ 6 float32 ulp, checked on a grid by the tests); NaN passes
+_T_CLAMP = np.float32(7.90531110763549805)
+_TA = tuple(np.float32(v) for v in (4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
+                                    5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
+                                    -2.76076847742355e-16))
+_TB = tuple(np.float32(v) for v in (4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04,
+                                    1.19825839466702e-06))
+_HALF32 = np.float32(0.5)
+
+
+@jit
+def tanh32(x):  # pragma: no cover - compiled
+    """Rational float32 tanh (see above); comparisons leave NaN unchanged."""
+    x = _T_CLAMP if x > _T_CLAMP else x
+    x = -_T_CLAMP if x < -_T_CLAMP else x
+    x2 = x * x
+    p = ((((((_TA[6] * x2 + _TA[5]) * x2 + _TA[4]) * x2 + _TA[3]) * x2 + _TA[2]) * x2 + _TA[1]) * x2
+         + _TA[0]) * x
+    q = ((_TB[3] * x2 + _TB[2]) * x2 + _TB[1]) * x2 + _TB[0]
+    return p / q
+
+
+@jit
+def _act_row32(zr, H):  # pragma: no cover - compiled
+    """Activate one row of pre-gates in place: σ on the first 3H, tanh on the last H."""
+    for k in range(3 * H):
+        zr[k] = _HALF32 + _HALF32 * tanh32(_HALF32 * zr[k])
+    for k in range(3 * H, 4 * H):
+        zr[k] = tanh32(zr[k])
+
+
+@jit
+def _cell_row32(i, f, o, g, c_prev, c, tc, h):  # pragma: no cover - compiled
+    """One row of c = f c_prev + i g, tanh c, h = o tanh c (1-D contiguous slices)."""
+    for k in range(c.size):
+        cc = f[k] * c_prev[k] + i[k] * g[k]
+        c[k] = cc
+        t = tanh32(cc)
+        tc[k] = t
+        h[k] = o[k] * t
+
+
+@jit
+def _gates_forward32(z, c_prev, c, tc, h):  # pragma: no cover - compiled
+    """:func:`_gates_forward` for float32 with :func:`tanh32` (σ(u) = (1 + tanh(u/2))/2), row by
+    row over 1-D slices so that LLVM vectorises the loops (~3x numpy's tanh path)."""
+    n, H4 = z.shape
+    H = H4 // 4
+    for r in range(n):
+        zr = z[r]
+        _act_row32(zr, H)
+        _cell_row32(zr[:H], zr[H:2 * H], zr[2 * H:3 * H], zr[3 * H:], c_prev[r], c[r], tc[r], h[r])
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -184,9 +240,12 @@ def _gates_backward_np(a: np.ndarray, c_prev: np.ndarray, tc: np.ndarray, dh: np
 
 
 def _kernels(dtype: np.dtype) -> tuple[Any, Any]:
-    """The gate kernels for ``dtype``: numpy's SIMD ``tanh`` forward (faster than a scalar
-    Numba loop of libm calls), the fused Numba backward for float32/64 (numpy for complex)."""
-    if np.dtype(dtype) in _FLOATS:
+    """The gate kernels for ``dtype``: float32 a fused Numba forward with the vectorised
+    rational :func:`tanh32`; float64 and complex numpy's ``tanh`` (exact to rounding, and
+    analytic for the complex step); the fused Numba backward for float32/64."""
+    if np.dtype(dtype) == np.float32:
+        return _gates_forward32, _gates_backward
+    if np.dtype(dtype) == np.float64:
         return _gates_forward_np, _gates_backward
     return _gates_forward_np, _gates_backward_np
 

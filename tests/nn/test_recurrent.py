@@ -246,3 +246,26 @@ def test_bad_inputs_name_the_parameter(call, param):
     m = _model(batch_norm=True)
     with pytest.raises(DeepRelaxError, match=re.escape(param)):
         call(m, m.init(0))
+
+
+def test_float32_tanh_is_accurate_and_keeps_nan():
+    xs = np.linspace(-20, 20, 400_001).astype(np.float32)
+    got = np.array([R.tanh32(v) for v in xs[::97]], dtype=np.float64)
+    ref = np.tanh(xs[::97].astype(np.float64))
+    assert np.max(np.abs(got - ref)) < 4e-7          # ≈ 6 float32 ulp near 1
+    assert np.isnan(R.tanh32(np.float32("nan")))
+    assert abs(R.tanh32(np.float32(1e-20)) / 1e-20 - 1) < 1e-6      # no underflow near 0
+    # the fused float32 forward kernel against the float64 numpy path
+    rng = np.random.default_rng(3)
+    n, H = 5, 7
+    z = 3 * rng.standard_normal((n, 4 * H))
+    cp = rng.standard_normal((n, H))
+    o64 = [np.empty((n, H)) for _ in range(3)]
+    o32 = [np.empty((n, H), np.float32) for _ in range(3)]
+    z64, z32 = z.copy(), z.astype(np.float32)
+    R._gates_forward_np(z64, cp, *o64)
+    R._gates_forward32(z32, cp.astype(np.float32), *o32)
+    for a, b in zip([z32, *o32], [z64, *o64]):
+        np.testing.assert_allclose(a, b, atol=2e-6)
+    # negative control: a plain sigmoid on the tanh columns is far off
+    assert np.abs(R._sigmoid(z[:, 3 * H:]) - z64[:, 3 * H:]).max() > 0.1
