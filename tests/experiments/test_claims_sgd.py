@@ -92,3 +92,17 @@ def test_eta_b_scaling_flips_without_replacement():
 def test_config_fields_a_sweep_can_drive():
     names = {f.name for f in dataclasses.fields(eb.Config)}
     assert {"lr", "batch_size", "seed"} <= names
+
+
+def test_base_point_only_matches_the_exact_chain_and_not_the_other_sampling_scheme():
+    """The sweep mode: one (η, b) point against its exact discrete-chain spread (budget: 300 chains × 40
+    relaxation times, margin 4 SE); control: at b/N = ½ the spread of sampling *without* replacement,
+    (N − b)/(N − 1) ≈ ½ of it, is rejected by many SE."""
+    c = dataclasses.replace(eb.Config(), base_point_only=True, lr=0.02, batch_size=16)
+    res = eb.run(c)
+    assert [r.verdict for r in res.checks if r.kind == "method"] == ["pass"]
+    sp = res.info["spread_at_config"]
+    assert sp["lr"] == 0.02 and sp["b"] == 16 and res.arrays["excess"].shape == (1,)
+    reg = make_regression(c.n_samples, c.features, c.label_noise[0], c.data_seed)
+    other = 0.5 * np.sum(reg.H * exact_sgd_cov(reg, c.lr, c.batch_size, replacement=False))
+    assert abs(sp["excess"] - other) / sp["excess_se"] > 10

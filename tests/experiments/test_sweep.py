@@ -21,6 +21,7 @@ from experiments._sweep import expand, load_sweep, metric_value, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 ETA_B = ROOT / "experiments" / "sweeps" / "eta_b_scaling.toml"
+TRAIN_LR_B = ROOT / "experiments" / "sweeps" / "train_lr_batch.toml"
 SCOPING = ROOT / "experiments" / "sweeps" / "entropy_sgd_scoping.toml"
 
 #: A point of `train` on scikit-learn's digits in well under a second.
@@ -50,12 +51,14 @@ def write(tmp_path: Path, name: str = "s.toml", reps: int = 2, lrs: str = "[0.05
 
 
 def test_the_shipped_sweeps_parse_and_expand():
-    for path, n in ((ETA_B, 4 * 4 * 2), (SCOPING, 4 * 3 * 2)):
+    for path, n in ((ETA_B, 4 * 4 * 2), (TRAIN_LR_B, 4 * 4 * 2), (SCOPING, 4 * 3 * 2)):
         spec = load_sweep(path)
         pts = expand(spec)
         assert len(pts) == n and len({p.key for p in pts}) == n and len({p.seed for p in pts}) == n
     spec = load_sweep(ETA_B)
-    assert spec.experiment == "train" and spec.axes == ["lr", "batch_size"]
+    assert spec.experiment == "eta_b_scaling" and spec.axes == ["lr", "batch_size"]
+    assert all(p.config["base_point_only"] for p in expand(spec))
+    assert load_sweep(TRAIN_LR_B).experiment == "train"
 
 
 def test_grid_times_zip_times_replicates(tmp_path):
@@ -197,7 +200,7 @@ def test_eta_b_example_on_local_dask_resumes_after_an_interrupt(tmp_path, sig):
     points are saved, and `--resume` computes only the rest (finished files untouched)."""
     pytest.importorskip("distributed")
     out = tmp_path / "out"
-    args = [str(ETA_B), "--local", "2", "--worker-threads", "1", "--out", str(out), "--no-progress",
+    args = [str(TRAIN_LR_B), "--local", "2", "--worker-threads", "1", "--out", str(out), "--no-progress",
             "--set", "epochs=0.25"]
     with _cli("sweep", *args) as proc:
         try:
