@@ -5,6 +5,7 @@
 ``deeprelax run NAME --help``        the experiment's config keys: type, default per scale, meaning
 ``deeprelax sweep SWEEP.toml``       a grid of config overrides x replicate seeds, in-process or on Dask
 ``deeprelax list``                   list the experiments
+``deeprelax warmup``                 compile the standard kernels into the disk cache (after an install)
 
 Scales (``--scale``): ``quick`` (the defaults, minutes), ``paper`` (decides a claim, ≤ 30 min
 per experiment on 2 cores; experiments without one run their quick config and say so)
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     p = argparse.ArgumentParser(prog="deeprelax", description=__doc__.splitlines()[0],
                                 epilog="`deeprelax COMMAND --help` for a command's options")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{report,run,sweep,list}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{report,run,sweep,list,warmup}")
     r = sub.add_parser("report", help="run every experiment and build the HTML report")
     r.add_argument("--out", default="results", help="output folder (default: results)")
     r.add_argument("--scale", choices=_SCALES, default="quick", help="quick (default), paper or full")
@@ -76,6 +77,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     s.add_argument("--keep-arrays", action="store_true", help="also save each point's arrays (points/<key>.npz)")
     s.add_argument("--no-progress", action="store_true")
     sub.add_parser("list", help="list the experiments")
+    sub.add_parser("warmup", help="compile the standard kernels into the disk cache (later processes load them)")
     return p, {"report": r, "run": o, "sweep": s}
 
 
@@ -98,6 +100,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "warmup":
+        from deeprelax.sde._warmup import warmup
+
+        total = sum(warmup().values())
+        print(f"warm-up done in {total:.1f} s; kernels cached for later processes")
+        return 0
     base = importlib.import_module("experiments._base")
     if args.command == "list":
         for name in base.experiment_names():

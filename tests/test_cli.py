@@ -160,3 +160,11 @@ def test_limit_cycle_set_n_paths_changes_the_run(tmp_path):
     meta = json.loads((tmp_path / "limit_cycle" / "results.json").read_text())
     assert meta["config"]["n_paths"] == 2000 and meta["info"]["n_paths"] == 2000
     assert meta["info"]["n_steps_relax"] == 100  # t_relax 0.5 / dt 0.005
+
+
+def test_warmup_compiles_and_reports_each_task(capsys):
+    from deeprelax.cli import main
+
+    assert main(["warmup"]) == 0
+    out = capsys.readouterr().out
+    assert "sdeint generic (Example 19, catalogue)" in out and "warm-up done" in out

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ShapeError, as_float_array, bad_parameter, check_finite, for_arguments, jit, prange
+from .._core import ShapeError, as_float_array, bad_parameter, check_finite, jit, prange
+from .._core._codegen import bind, kernels_by_name, kernels_from_refs
 from .._core._validate import check_int
 
 __all__ = ["Landscape", "VectorField", "batch_scalar", "batch_vector", "batch_matrix"]
@@ -30,57 +31,40 @@ __all__ = ["Landscape", "VectorField", "batch_scalar", "batch_vector", "batch_ma
 PARALLEL_MIN_ROWS = 4096
 
 
-@jit
-def _scalar_serial(f, x, p, out):
-    for i in range(x.shape[0]):
-        out[i] = f(x[i], p)
-
-
-@jit(parallel=True)
-def _scalar_parallel(f, x, p, out):
+# Loop templates over the rows of a batch, inline="always": batch_* binds the landscape's
+# kernel f as a global of a generated kernel (deeprelax._core._codegen.bind), so the loop is
+# disk-cached per kernel and never typed on a function argument (which no later process
+# could load from the cache, and whose dead index entries raised "underlying object has
+# vanished"). The parallel binding runs the prange on threads, the serial one plainly.
+@jit(inline="always")
+def _scalar_body(f, x, p, out):
     for i in prange(x.shape[0]):
         out[i] = f(x[i], p)
 
 
-@jit
-def _rows_serial(f, x, p, out):
-    for i in range(x.shape[0]):
-        f(x[i], p, out[i])
-
-
-@jit(parallel=True)
-def _rows_parallel(f, x, p, out):
+@jit(inline="always")
+def _rows_body(f, x, p, out):
     for i in prange(x.shape[0]):
         f(x[i], p, out[i])
 
 
-def _check_batch(x: Any, p: Any, out: Any, out_ndim: int) -> None:
-    """Shapes and dtypes of a batch call, checked before the kernel reads past an array's end."""
-    for nm, a, nd in (("x", x, 2), ("p", p, 1), ("out", out, out_ndim)):
-        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != nd:
-            got = f"{type(a).__name__}" if not isinstance(a, np.ndarray) else f"dtype {a.dtype}, shape {a.shape}"
-            raise bad_parameter(nm, f"a float64 array with {nd} dimension(s)", got, cls=ShapeError)
-    want = (x.shape[0], x.shape[1])[:out_ndim]
-    if out.shape[:2] != want:
-        raise bad_parameter("out", f"an array whose shape starts with {want}", f"shape {out.shape}", cls=ShapeError)
+def _run(template: Any, f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    bind(template, parallel=x.shape[0] >= PARALLEL_MIN_ROWS, f=f)(x, p, out)
 
 
 def batch_scalar(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = f(x[i], p)`` for a ``(n, d)`` batch (parallel over rows for large n)."""
-    _check_batch(x, p, out, 1)
-    for_arguments(_scalar_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _scalar_serial, f)(f, x, p, out)
+    _run(_scalar_body, f, x, p, out)
 
 
 def batch_vector(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d)`` (parallel for large n)."""
-    _check_batch(x, p, out, 2)
-    for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
+    _run(_rows_body, f, x, p, out)
 
 
 def batch_matrix(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d, d)`` (parallel for large n)."""
-    _check_batch(x, p, out, 3)
-    for_arguments(_rows_parallel if x.shape[0] >= PARALLEL_MIN_ROWS else _rows_serial, f)(f, x, p, out)
+    _run(_rows_body, f, x, p, out)
 
 
 def _as_batch(x: Any, dim: int) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -164,6 +148,13 @@ class Landscape:
         batch_matrix(self.hess_kernel, xb, self.params, out)
         return out.reshape(*lead, self.dim, self.dim)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # kernels by name (re-imported where unpickled, with their disk cache), not by value
+        return kernels_by_name(self.__dict__, ("value_kernel", "grad_kernel", "hess_kernel"))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(kernels_from_refs(state))
+
     def with_params(self, params: Any) -> Landscape:
         """The same compiled landscape with a new parameter vector (no recompilation)."""
         p = check_finite("params", as_float_array("params", params, ndim=1, shape=(self.params.size,)))
@@ -215,6 +206,12 @@ class VectorField:
         out = np.empty_like(xb)
         batch_vector(self.kernel, xb, self.params, out)
         return out.reshape(*lead, self.dim)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return kernels_by_name(self.__dict__, ("kernel",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(kernels_from_refs(state))
 
     def with_params(self, params: Any) -> VectorField:
         """The same compiled field with a new parameter vector (no recompilation)."""

@@ -6,6 +6,7 @@ solver of :mod:`deeprelax.pde` reads the same spec (``drift_values``,
 ``diffusion_tensor``, ``ito_drift_values``).
 """
 
+from ._ensemble import EnsembleResult, ensemble
 from ._integrate import (
     NONFINITE,
     SUCCESS,
@@ -29,6 +30,8 @@ from ._spec import (
 
 __all__ = [
     "sdeint",
+    "ensemble",
+    "EnsembleResult",
     "SDESolution",
     "SUCCESS",
     "NONFINITE",

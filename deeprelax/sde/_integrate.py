@@ -25,7 +25,6 @@ from .._core import (
     check_finite,
     check_int,
     check_positive,
-    for_arguments,
     get_num_threads,
     jit,
     path_states,
@@ -34,7 +33,7 @@ from .._core import (
     seed_key,
 )
 from ._accel import SDE_ACCELERATORS
-from ._kernels import COVARIANCE, FACTOR, GENERIC_KERNELS, NOISE_CODE, KernelScalars
+from ._kernels import COVARIANCE, FACTOR, NOISE_CODE, KernelScalars, generic_kernel
 from ._schemes import Scheme, check_scheme_fits, get_scheme
 from ._spec import SDE
 
@@ -347,8 +346,7 @@ def _select_kernel(sde: SDE, sch: Scheme, use_dw: bool) -> tuple[Any, str]:
     acc = SDE_ACCELERATORS.select("ensemble", props)
     if acc is not None:
         return acc.kernels["ensemble"], acc.name
-    # run-time generated drift/diffusion kernels (sympy, user functions) go to an uncached twin
-    return for_arguments(GENERIC_KERNELS[props["noise"]], sde.drift_kernel, sde.diffusion_kernel), ""
+    return generic_kernel(props["noise"], sde.drift_kernel, sde.diffusion_kernel), ""
 
 
 def _solution(t: np.ndarray, xs: np.ndarray, bad: np.ndarray, t0: float, dt: float, n_steps: int, n: int,

@@ -21,11 +21,13 @@ written-back ``states`` draws exactly what one longer run would.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._core import jit, prange, rng_normal
+from .._core._codegen import bind
 
 __all__ = [
     "KernelScalars",
@@ -39,10 +41,11 @@ __all__ = [
     "NOISE_CODE",
     "FACTOR",
     "COVARIANCE",
-    "GENERIC_KERNELS",
-    "integrate_additive",
-    "integrate_diagonal",
-    "integrate_general",
+    "ENSEMBLES",
+    "generic_kernel",
+    "ensemble_additive",
+    "ensemble_diagonal",
+    "ensemble_general",
     "step_additive",
     "step_diagonal",
     "step_general",
@@ -322,17 +325,18 @@ def _draw(sp, dW, dZ, k, i, s, needs_area, xi, eta, dw):
             dw[j] = sdt * xi[j]
 
 
-# The three ensemble kernels differ only in their step function (a global, so it is
-# inlined; Numba does not inline functions passed as arguments). Arguments:
+# The three ensemble kernel templates differ only in their step function (a global, so it is
+# inlined). They are inline="always": generic_kernel binds bk and gk as globals of a small
+# generated parallel kernel (compile once, see _core/_codegen.py) that inlines them. Arguments:
 #   sp (KernelScalars), bk, bp, gk, gp, G, x (n, d), states (n, 4),
 #   dW, dZ (n_steps, n, m) when sp.use_dw (else any 3-D array), out (n_blocks, n, d), bad (n,)
 # Each advances every path by (n_blocks − 1)·block_len + last_len steps, saving after
 # each block into out[k, i]; bad[i] becomes the global step index (step0 + local) at
 # which path i first went non-finite, and that path is frozen. Paths are split into
 # sp.n_tasks contiguous tasks; results do not depend on it.
-@jit(parallel=True)
-def integrate_additive(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
-    """Ensemble kernel for additive noise (see the comment above for the arguments)."""
+@jit(inline="always")
+def ensemble_additive(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
+    """Ensemble kernel template for additive noise (see the comment above for the arguments)."""
     n, d = x.shape
     m = sp.m
     n_tasks = min(n, max(1, sp.n_tasks))
@@ -367,9 +371,9 @@ def integrate_additive(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
             states[i, :] = s
 
 
-@jit(parallel=True)
-def integrate_diagonal(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
-    """Ensemble kernel for diagonal noise (see the comment above for the arguments)."""
+@jit(inline="always")
+def ensemble_diagonal(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
+    """Ensemble kernel template for diagonal noise (see the comment above for the arguments)."""
     n, d = x.shape
     m = sp.m
     n_tasks = min(n, max(1, sp.n_tasks))
@@ -405,9 +409,9 @@ def integrate_diagonal(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
             states[i, :] = s
 
 
-@jit(parallel=True)
-def integrate_general(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
-    """Ensemble kernel for general noise (see the comment above for the arguments)."""
+@jit(inline="always")
+def ensemble_general(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
+    """Ensemble kernel template for general noise (see the comment above for the arguments)."""
     n, d = x.shape
     m = sp.m
     n_tasks = min(n, max(1, sp.n_tasks))
@@ -443,5 +447,23 @@ def integrate_general(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
             states[i, :] = s
 
 
-#: The generic ensemble kernel of each noise class (code ``NOISE_CODE[sde.noise]``).
-GENERIC_KERNELS = {ADDITIVE: integrate_additive, DIAGONAL: integrate_diagonal, GENERAL: integrate_general}
+#: The ensemble kernel template of each noise class (code ``NOISE_CODE[sde.noise]``).
+ENSEMBLES = {ADDITIVE: ensemble_additive, DIAGONAL: ensemble_diagonal, GENERAL: ensemble_general}
+
+
+def generic_kernel(noise: int, bk: Any, gk: Any) -> Callable[..., None]:
+    """The generic ensemble kernel of a noise class specialised on the drift and diffusion kernels.
+
+    The templates are bound to ``bk`` and ``gk`` as globals by :func:`deeprelax._core._codegen.bind`
+    (disk-cached across processes when both are importable module-level kernels), and
+    returned behind the uniform call ``(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad)``
+    shared with the accelerators (the ``bk``, ``gk`` passed there are ignored: the bound
+    ones run).
+    """
+    bound = bind(ENSEMBLES[noise], parallel=True, bk=bk, gk=gk)
+
+    def kernel(sp: Any, bk_: Any, bp: Any, gk_: Any, gp: Any, G: Any, x: Any, states: Any, dW: Any,
+               dZ: Any, out: Any, bad: Any) -> None:
+        bound(sp, bp, gp, G, x, states, dW, dZ, out, bad)
+
+    return kernel

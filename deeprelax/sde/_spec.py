@@ -43,6 +43,7 @@ from .._core import (
     check_psd,
     jit,
 )
+from .._core._codegen import kernels_by_name, kernels_from_refs
 from ..landscapes import Landscape, VectorField, batch_matrix, batch_vector
 
 __all__ = [
@@ -310,6 +311,15 @@ class SDE:
             dg = (self.diffusion_factor(xp) - self.diffusion_factor(xm)) / (2.0 * h)[:, None, None]
             corr += 0.5 * np.einsum("nj,nij->ni", g[:, k, :], dg)
         return b + corr.reshape(*lead, self.dim)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        # kernels by name, not by value: a worker imports the same kernels, so the registry's
+        # choice, the generated specialisations and the disk cache all carry over
+        return kernels_by_name(self.__dict__, ("drift_kernel", "diffusion_kernel"))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(kernels_from_refs(state))
 
     # ------------------------------------------------------------------ variants
     def with_drift_params(self, params: Any) -> SDE:

@@ -181,18 +181,30 @@ def test_from_numba():
 
 
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: kernels are plain Python, no cache")
-def test_runtime_kernels_use_uncached_twins():
-    # A cached kernel specialised on a run-time generated (sympy / user) kernel writes a cache-index
-    # entry naming a function no later process can rebuild; Numba then fails to re-save that index
-    # ("underlying object has vanished", seen when running the README examples). Such calls must go
-    # to an uncached twin, while catalogue kernels keep the cached one.
-    from deeprelax._core import for_arguments, is_cacheable
-    from deeprelax.landscapes._base import _rows_serial
+def test_batch_loops_bind_the_kernel_instead_of_taking_it_as_an_argument():
+    # A cached loop typed on a function argument could never be loaded by a later process, and
+    # its index entries named dead objects ("underlying object has vanished"). The loops are
+    # bound to the kernel as a global of a generated, disk-cached module (sympy and catalogue
+    # kernels alike); a closure (not importable by name) gets an uncached in-memory binding.
+    from deeprelax._core import is_cacheable
+    from deeprelax._core._codegen import bind
+    from deeprelax.landscapes._base import _rows_body
 
     dyn = L.from_sympy("x**2", ["x"]).grad_kernel
     cat = L.sharp_wide().grad_kernel
-    assert not is_cacheable(dyn) and is_cacheable(cat)
-    twin = for_arguments(_rows_serial, dyn)
-    assert twin is not _rows_serial and not is_cacheable(twin)
-    assert for_arguments(_rows_serial, cat) is _rows_serial
-    assert for_arguments(_rows_serial, dyn) is twin  # compiled once per process
+    assert is_cacheable(dyn) and is_cacheable(cat)
+    for k in (dyn, cat):
+        b = bind(_rows_body, parallel=False, f=k)
+        assert is_cacheable(b) and b.py_func.__module__.startswith("deeprelax_generated.")
+        assert bind(_rows_body, parallel=False, f=k) is b  # memoised per process
+        assert b.py_func.__code__.co_varnames[:3] == ("x", "p", "out")
+
+    @numba.njit
+    def local(x, p, out):
+        out[0] = 3.0 * x[0]
+
+    b = bind(_rows_body, parallel=False, f=local)
+    assert not is_cacheable(b)
+    out = np.empty((2, 1))
+    b(np.array([[1.0], [2.0]]), np.zeros(0), out)
+    assert out.ravel().tolist() == [3.0, 6.0]

@@ -17,7 +17,7 @@ from deeprelax._core import path_states, rng_next, rng_normal
 from deeprelax._core._rng import rng_next4, rng_normal4
 from deeprelax.sde import _integrate
 from deeprelax.sde._accel import BLAS_MIN_DIM, SDE_ACCELERATORS
-from deeprelax.sde._kernels import ADDITIVE, EULER_MARUYAMA, FACTOR, GENERIC_KERNELS, HEUN, MILSTEIN, KernelScalars
+from deeprelax.sde._kernels import ADDITIVE, EULER_MARUYAMA, FACTOR, HEUN, MILSTEIN, KernelScalars, generic_kernel
 
 ACCS = {a.name: a for a in SDE_ACCELERATORS.accelerators}
 
@@ -148,7 +148,7 @@ def test_every_accelerator_equals_the_generic_kernel(name, d):
     sp = KernelScalars(EULER_MARUYAMA, True, True, 1.0, sde.noise_dim, FACTOR, 1.0, dt, math.sqrt(dt),
                        3, 4, 2, 0, False, 3)
     runs = []
-    for kern in (acc.kernels["ensemble"], GENERIC_KERNELS[ADDITIVE]):
+    for kern in (acc.kernels["ensemble"], generic_kernel(ADDITIVE, sde.drift_kernel, sde.diffusion_kernel)):
         x, st = x0.copy(), path_states(7, n)
         out, bad = np.empty((3, n, d)), np.full(n, -1, dtype=np.int64)
         kern(sp, sde.drift_kernel, sde.drift_params, sde.diffusion_kernel, sde.diffusion_params,

@@ -14,6 +14,7 @@ PUBLIC = {
     "sdeint", "SDESolution", "SUCCESS", "NONFINITE", "SCHEMES", "Scheme", "get_scheme",
     "brownian_increments", "coarsen_increments", "SDE", "NOISE_CLASSES", "CALCULI", "langevin",
     "from_sgd", "ornstein_uhlenbeck", "from_kernels", "factor_covariance",
+    "GradientNoise", "gradient_noise", "isotropic_noise", "sgd_surrogate", "ensemble", "EnsembleResult",
 }
 
 
