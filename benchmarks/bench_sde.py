@@ -1,6 +1,7 @@
 """Euler–Maruyama ensembles: deeprelax vs the normal-drawing / GEMM floor, numpy, torchsde, diffrax.
 
-Run:  python benchmarks/bench_sde.py [--quick] [--repeats 3] [--peer-repeats 1]
+Run:  python benchmarks/bench_sde.py [--quick] [--repeats 3] [--peer-repeats 1] [--compile] [--ensemble]
+      python benchmarks/bench_sde.py --compile --no-run     (compile / second-process times only)
 (peers are timed when importable, e.g. from the bench environment:
 ``.bench-venv/bin/python benchmarks/bench_sde.py``).
 
@@ -18,7 +19,12 @@ times without a further warm-up (diffrax is compiled by an explicit first call).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -186,16 +192,92 @@ def _peers(H, G, d, m, n_paths, n_steps, dt, repeats) -> dict[str, float]:
     return out
 
 
+# ---------------------------------------------------------------------- compile once
+_PROCESS = r"""
+import json, sys, time
+t0 = time.perf_counter(); c0 = time.process_time()
+import numpy as np
+from deeprelax import landscapes, sde
+t1 = time.perf_counter()
+case = sys.argv[1]
+if case == "example19":
+    s = sde.langevin(landscapes.example19(1.5))
+elif case == "sympy":
+    s = sde.langevin(landscapes.from_sympy("(x**2 - 1)**2/4 + a*y**2/2 + x*y/10", ["x", "y"], {"a": 2.0}))
+else:
+    s = sde.langevin(landscapes.quadratic(np.diag([1.0, 4.0])))
+t2 = time.perf_counter()
+sde.sdeint(s, [1.0, 0.0], (0, 0.1), 0.005, n_paths=100, seed=1)
+t3 = time.perf_counter()
+sde.sdeint(s, [1.0, 0.0], (0, 0.1), 0.005, n_paths=100, seed=2)
+t4 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "build": t2 - t1, "first sdeint": t3 - t2, "second sdeint": t4 - t3,
+                  "cpu": time.process_time() - c0}))
+"""
+
+
+def bench_processes(cases: tuple[str, ...] = ("example19", "sympy", "quadratic")) -> dict[str, list[dict]]:
+    """Each case in a fresh process twice, on a fresh cache: the first compiles, the second loads."""
+    out: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": tmp}
+        env.pop("DEEPRELAX_KERNEL_DIR", None)
+        for case in cases:
+            runs = []
+            for _ in range(2):
+                r = subprocess.run([sys.executable, "-c", _PROCESS, case], env=env, capture_output=True,
+                                   text=True, check=True)
+                runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+            out[case] = runs
+    return out
+
+
+def bench_ensemble(n_paths: int, n_steps: int = 100, block: int = 65_536) -> dict[str, float]:
+    """Paths/s of sde.ensemble (moments, in-process blocks) vs one sdeint call, d = 2 OU."""
+    import resource
+
+    model = sde.langevin(landscapes.quadratic(np.diag([1.0, 4.0])), 1.0, np.array([[2.0, 0.6], [0.6, 0.5]]))
+    kw = dict(t_span=(0.0, n_steps * 0.01), dt=0.01, seed=0, save_every=n_steps)
+    sde.ensemble(model, np.zeros(2), n_paths=block, block_paths=block, **kw)  # warm
+    res: dict[str, float] = {}
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    sde.ensemble(model, np.zeros(2), n_paths=n_paths, block_paths=block, **kw)
+    res["ensemble paths/s"] = n_paths / (time.perf_counter() - t0)
+    res["ensemble peak RSS growth [MiB]"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+    t0 = time.perf_counter()
+    sde.sdeint(model, np.zeros(2), n_paths=n_paths, **kw)
+    res["sdeint paths/s"] = n_paths / (time.perf_counter() - t0)
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10x fewer paths")
+    ap.add_argument("--compile", action="store_true",
+                    help="also time compile vs load: each case in two fresh processes on a fresh cache")
+    ap.add_argument("--ensemble", action="store_true", help="also time sde.ensemble vs one sdeint call")
+    ap.add_argument("--no-run", action="store_true", help="skip the EM run-time cases")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--peer-repeats", type=int, default=None,
                     help="runs of torchsde / diffrax (default: --repeats)")
     args = ap.parse_args()
     q = 10 if args.quick else 1
-    cases = [(2, 100_000 // q, 1000), (100, 1000 // q, 1000)]
+    cases = [] if args.no_run else [(2, 100_000 // q, 1000), (10, 10_000 // q, 1000), (100, 1000 // q, 1000)]
     print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, numpy {np.__version__}")
+    if args.compile:
+        print("\nCompile once: 100 paths x 20 steps, each case in a fresh process, twice, on a fresh cache [s]")
+        print(f"  {'case':12s} {'process':>8s} {'import':>8s} {'build':>8s} {'1st sdeint':>11s} "
+              f"{'2nd sdeint':>11s} {'CPU':>7s}")
+        for case, runs in bench_processes().items():
+            for k, r in enumerate(runs):
+                print(f"  {case:12s} {('first', 'second')[k]:>8s} {r['import']:8.2f} {r['build']:8.2f} "
+                      f"{r['first sdeint']:11.2f} {r['second sdeint']:11.3f} {r['cpu']:7.2f}")
+    if args.ensemble:
+        n = 1_000_000 // q
+        print(f"\nsde.ensemble vs sdeint, d = 2 OU, {n} paths x 100 steps, blocks of 65536 (in-process)")
+        for k, v in bench_ensemble(n).items():
+            print(f"  {k:38s} {v:12.4g}")
     for d, n, T in cases:
         print(f"\nEuler–Maruyama, d = {d}, {n} paths x {T} steps (median of {args.repeats})")
         r = bench_case(d, n, T, args.repeats, peer_repeats=args.peer_repeats)

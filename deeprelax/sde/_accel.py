@@ -53,7 +53,7 @@ BLAS_BLOCK = 64
 # Euler–Maruyama (= Milstein) with additive noise and the linear drift b = s·(−A(x − c))
 # (langevin on a quadratic, ornstein_uhlenbeck), drawing from the streams. One compiled
 # specialisation (no kernel arguments). Every path does exactly the arithmetic of
-# integrate_additive in the same order (b from 0 by j, x + bΔt, then + G[:, j]·(√Δt ξⱼ) by
+# ensemble_additive in the same order (b from 0 by j, x + bΔt, then + G[:, j]·(√Δt ξⱼ) by
 # j), so the results are bit-identical to it; the differences are only where values live:
 # the stream state in four scalars (rng_normal4), d ≤ 2 in scalar registers, and a path
 # block laid out (d, P) with the paths innermost for d > 2, so the per-path reductions
@@ -116,7 +116,7 @@ def _em_linear_d2(A, c, G, m, bsign, dt, sdt, x, states, i, n_blocks, block_len,
 @jit
 def _row(A, G, X, Y, W, r, d, m, bsign, dt, B):
     """Row r of B = X + s·(−A Y)Δt + G W for the EM_PATH_BLOCK paths (columns), each path in
-    the order of integrate_additive: from 0 subtracting A[r, j]·y_j by j, ×s, x + bΔt, then
+    the order of ensemble_additive: from 0 subtracting A[r, j]·y_j by j, ×s, x + bΔt, then
     + G[r, j]·w_j by j. Four j per pass over the paths: the loop over paths vectorises and
     does 4 multiply–subtracts per load/store of B (compute-, not store-bound)."""
     PB = EM_PATH_BLOCK
@@ -322,7 +322,7 @@ def integrate_em_linear(sp, bp, G, x, states, out, bad):
     """Euler–Maruyama with additive noise, the declared linear drift b = bsign·(−A(x − c)),
     ``bp = [A (row-major), c]``, and the streams.
 
-    Same results (bit for bit) as integrate_additive with scheme EULER_MARUYAMA, linear,
+    Same results (bit for bit) as ensemble_additive with scheme EULER_MARUYAMA, linear,
     use_dw False. Paths are split into tasks of whole EM_PATH_BLOCK blocks (the split
     changes no result).
     """
