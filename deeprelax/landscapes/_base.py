@@ -48,22 +48,36 @@ def _rows_body(f, x, p, out):
         f(x[i], p, out[i])
 
 
+def _check_batch(x: Any, p: Any, out: Any, out_ndim: int) -> None:
+    """Shapes and dtypes of a batch call, checked before the kernel reads past an array's end."""
+    for nm, a, nd in (("x", x, 2), ("p", p, 1), ("out", out, out_ndim)):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.ndim != nd:
+            got = f"{type(a).__name__}" if not isinstance(a, np.ndarray) else f"dtype {a.dtype}, shape {a.shape}"
+            raise bad_parameter(nm, f"a float64 array with {nd} dimension(s)", got, cls=ShapeError)
+    want = (x.shape[0], x.shape[1])[:out_ndim]
+    if out.shape[:2] != want:
+        raise bad_parameter("out", f"an array whose shape starts with {want}", f"shape {out.shape}", cls=ShapeError)
+
+
 def _run(template: Any, f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     bind(template, parallel=x.shape[0] >= PARALLEL_MIN_ROWS, f=f)(x, p, out)
 
 
 def batch_scalar(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = f(x[i], p)`` for a ``(n, d)`` batch (parallel over rows for large n)."""
+    _check_batch(x, p, out, 1)
     _run(_scalar_body, f, x, p, out)
 
 
 def batch_vector(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d)`` (parallel for large n)."""
+    _check_batch(x, p, out, 2)
     _run(_rows_body, f, x, p, out)
 
 
 def batch_matrix(f: Any, x: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """``f(x[i], p, out[i])`` for a ``(n, d)`` batch into ``(n, d, d)`` (parallel for large n)."""
+    _check_batch(x, p, out, 3)
     _run(_rows_body, f, x, p, out)
 
 

@@ -129,3 +129,19 @@ def test_nonfinite_block_stops_and_reports():
 def test_bad_input(kw, match):
     with pytest.raises(ParameterError, match=match):
         S.ensemble(_ou2(), np.zeros(2), (0.0, 0.1), 0.01, **kw)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_bitwise_the_in_process_result():
+    """Two Dask worker processes on 127.0.0.1 (started and stopped by the test)."""
+    pytest.importorskip("distributed")
+    from deeprelax._core._executors import open_executor
+
+    sde, x0 = S.langevin(landscapes.example19(1.5)), np.array([1.0, 0.0])
+    kw = dict(n_paths=96, block_paths=16, **KW)
+    here = S.ensemble(sde, x0, **kw)
+    with open_executor(local=2, worker_threads=1) as ex:
+        there = S.ensemble(sde, x0, executor=ex, **kw)
+        paths = S.ensemble(sde, x0, executor=ex, observe="paths", **kw)
+    assert np.array_equal(here.mean, there.mean) and np.array_equal(here.var, there.var)
+    assert np.array_equal(paths.paths, S.sdeint(sde, x0, n_paths=96, **KW).x)
