@@ -422,6 +422,8 @@ class RecurrentNet:
     """
 
     def __init__(self, layers: Sequence[Layer], name: str = "") -> None:
+        if not isinstance(layers, (list, tuple)):
+            raise bad_parameter("layers", "a list of layers starting with an Embedding", type(layers).__name__)
         self.layers = list(layers)
         if not self.layers or not isinstance(self.layers[0], Embedding):
             raise bad_parameter("layers", "a list starting with an Embedding", layers)
@@ -504,9 +506,10 @@ class RecurrentNet:
                                 type(state).__name__, "pass the state returned by the previous call, "
                                 "or None")
         for k, (pair, H) in enumerate(zip(state, self.hidden)):
-            if len(pair) != 2 or any(np.shape(a) != (n, H) for a in pair):
-                raise bad_parameter(f"state[{k}]", f"(h, c) of shape ({n}, {H})",
-                                    [np.shape(a) for a in pair], cls=ShapeError)
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2 or \
+                    any(np.shape(a) != (n, H) for a in pair):
+                got = [np.shape(a) for a in pair] if isinstance(pair, (list, tuple)) else type(pair).__name__
+                raise bad_parameter(f"state[{k}]", f"(h, c) of shape ({n}, {H})", got, cls=ShapeError)
         return list(state)
 
     # ------------------------------------------------------------------ passes
