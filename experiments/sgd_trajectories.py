@@ -156,15 +156,15 @@ class Config:
 
     @classmethod
     def paper(cls) -> Config:
-        """10,000 images (N/P = 11.3), 1,000 burn-in epochs, 2,000 recorded epochs per run."""
-        return cls(n_train=10_000, burn_fast=200, burn_in=800, control_burn_in=50, epochs=2000,
+        """10,000 images (N/P = 11.3), 3,000 burn-in epochs, 2,000 recorded epochs per run."""
+        return cls(n_train=10_000, burn_fast=200, burn_in=2800, control_burn_in=50, epochs=2000,
                    full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
                    quad_surrogate=True, vi_burn_in=300, vi_epochs=500, gd_steps=4000)
 
     @classmethod
     def full(cls) -> Config:
         """30,000 images (the paper's N), 10^4 recorded epochs (hours; resumable with stage_dir)."""
-        return cls(n_train=30_000, burn_fast=200, burn_in=800, control_burn_in=100, epochs=10_000,
+        return cls(n_train=30_000, burn_fast=200, burn_in=4800, control_burn_in=100, epochs=10_000,
                    full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
                    quad_surrogate=True, vi_burn_in=500, vi_epochs=2000, gd_steps=10_000)
 
