@@ -184,18 +184,48 @@ class _Stages:
             self.dir.mkdir(parents=True, exist_ok=True)
 
     def get(self, name: str, fn) -> dict[str, np.ndarray]:
+        """The saved stage ``name``, or ``fn()`` computed, saved and returned.
+
+        A second process on the same ``stage_dir`` (``DEEPRELAX_STAGE_ORDER=reverse``: the
+        independent runs in the opposite order) shares the work: a stage another live
+        process is computing (``<name>.lock`` holding its pid) is waited for, not redone.
+        """
         path = None if self.dir is None else self.dir / f"{name}.npz"
+        lock = None if self.dir is None else self.dir / f"{name}.lock"
+        while lock is not None and not path.exists() and _lock_alive(lock):
+            time.sleep(2.0)
         if path is not None and path.exists():
             with np.load(path) as z:
                 return {k: z[k] for k in z.files}
-        t = time.process_time()
-        out = {k: np.asarray(v) for k, v in fn().items()}
-        out["cpu_s"] = np.asarray(time.process_time() - t)
-        if path is not None:
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez(tmp, **out)
-            os.replace(tmp, path)
+        if lock is not None:
+            lock.write_text(str(os.getpid()))
+        try:
+            t = time.process_time()
+            out = {k: np.asarray(v) for k, v in fn().items()}
+            out["cpu_s"] = np.asarray(time.process_time() - t)
+            if path is not None:
+                tmp = path.with_suffix(".tmp.npz")
+                np.savez(tmp, **out)
+                os.replace(tmp, path)
+        finally:
+            if lock is not None:
+                lock.unlink(missing_ok=True)
         return out
+
+
+def _lock_alive(lock: Path) -> bool:
+    """Whether ``lock`` exists and names a live process other than this one."""
+    try:
+        pid = int(lock.read_text())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def _traj(tr: nn.Trajectory) -> dict[str, Any]:
@@ -343,7 +373,35 @@ def run(config: Config, *, progress: bool = False) -> Results:
     }
     if c.quad_surrogate:
         specs["sde_quad"] = lambda: {"weights": _quad_run(H, D, xc, c, spe)}
-    runs = {k: st.get(k, fn) for k, fn in specs.items()}
+    # claim 15's runs are independent of the trajectories: build them here so that a second
+    # process (DEEPRELAX_STAGE_ORDER=reverse) can start on them while this one runs the rest
+    vi_keys = []
+    for i, fct in enumerate(c.eta_b_factors):
+        lr_i = c.lr * fct
+
+        def vi_run(lr_i=lr_i, i=i):
+            a = nn.sgd_trajectory(model, X, y, xc, lr=lr_i, n_epochs=1, burn_in=c.vi_burn_in - 1,
+                                  record=[0], seed=c.seed + 100 + i, **kw)
+            r = nn.sgd_trajectory(model, X, y, a.x_final, lr=lr_i, n_epochs=c.vi_epochs,
+                                  burn_in=0, seed=c.seed + 200 + i, **kw)
+            return {"W": r.weights, "xs": a.x_final}
+
+        def star(i=i, vi_run=vi_run):
+            xs = st.get(f"vi_{i}", vi_run)["xs"]
+            gd = nn.sgd_trajectory(model, X, y, xs, lr=c.gd_lr, momentum=c.gd_momentum,
+                                   noise="none", batch_size=N, n_epochs=1,
+                                   burn_in=c.gd_steps - 1, record=[0],
+                                   weight_decay=c.weight_decay)
+            return {"xstar": gd.x_final}
+
+        specs[f"vi_{i}"] = vi_run
+        specs[f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}"] = star
+        vi_keys.append((f"vi_{i}", f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}"))
+    order = list(specs)
+    if os.environ.get("DEEPRELAX_STAGE_ORDER") == "reverse":
+        order.reverse()
+    done = {k: st.get(k, specs[k]) for k in order}
+    runs = {k: done[k] for k in RUNS if k in done}
 
     # ---------------------------------------------------------------- the gate
     stat = {k: _stationarity(r["loss"], c.n_segments * 2) for k, r in runs.items() if "loss" in r}
@@ -382,26 +440,9 @@ def run(config: Config, *, progress: bool = False) -> Results:
 
     # ---------------------------------------------------------------- claim 15 runs
     vi_rows = []
-    for i, fct in enumerate(c.eta_b_factors):
-        lr_i = c.lr * fct
-
-        def vi_run(lr_i=lr_i, i=i):
-            a = nn.sgd_trajectory(model, X, y, xc, lr=lr_i, n_epochs=1, burn_in=c.vi_burn_in - 1,
-                                  record=[0], seed=c.seed + 100 + i, **kw)
-            r = nn.sgd_trajectory(model, X, y, a.x_final, lr=lr_i, n_epochs=c.vi_epochs,
-                                  burn_in=0, seed=c.seed + 200 + i, **kw)
-            return {"W": r.weights, "xs": a.x_final}
-
-        o = st.get(f"vi_{i}", vi_run)
-
-        def star(o=o):
-            gd = nn.sgd_trajectory(model, X, y, o["xs"], lr=c.gd_lr, momentum=c.gd_momentum,
-                                   noise="none", batch_size=N, n_epochs=1,
-                                   burn_in=c.gd_steps - 1, record=[0],
-                                   weight_decay=c.weight_decay)
-            return {"xstar": gd.x_final}
-
-        o = {**o, **st.get(f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}", star)}
+    for i, (kv, kg) in enumerate(vi_keys):
+        lr_i = c.lr * c.eta_b_factors[i]
+        o = {**done[kv], **done[kg]}
         Wv, xstar = o["W"], o["xstar"]
         f_star, g_star = _fobj(model, X, y, c.weight_decay, xstar)
         xbar = Wv.mean(axis=0)
@@ -550,7 +591,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
                                   "relaxation_records": pred.relaxation},
         "grad_norm_drop": gdrop, "claim15": vi_rows,
         "status": {k: str(r["status"]) for k, r in runs.items() if "status" in r},
-        "cpu_s": {k: float(r["cpu_s"]) for k, r in runs.items()},
+        "cpu_s": {k: float(r["cpu_s"]) for k, r in done.items()},
         "cpu_s_total_this_process": time.process_time() - t_start,
         "thinning": f"full-gradient runs recompute ∇f every {c.full_grad_every} steps",
     }

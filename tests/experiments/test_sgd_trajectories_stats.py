@@ -52,3 +52,24 @@ def test_loglog_slope_and_z():
     s2, _ = E._loglog_slope(x, 3 * x**0.5, 0.01 * x)
     assert s2 == pytest.approx(0.5, abs=1e-12)
     assert E._z(1.0, 0.3, 0.0, 0.4) == pytest.approx(2.0)
+
+
+def test_stages_are_saved_reused_and_stale_locks_ignored(tmp_path):
+    # A finished stage is loaded, not recomputed; a lock left by a dead process (or by this
+    # one) does not block; the analysis-only fields do not change the stage folder.
+    c = E.Config(stage_dir=str(tmp_path))
+    st = E._Stages(c)
+    calls = []
+
+    def fn():
+        calls.append(1)
+        return {"a": np.arange(3.0)}
+
+    np.testing.assert_array_equal(st.get("s", fn)["a"], np.arange(3.0))
+    np.testing.assert_array_equal(st.get("s", fn)["a"], np.arange(3.0))
+    assert len(calls) == 1 and not (st.dir / "s.lock").exists()
+    (st.dir / "t.lock").write_text("999999999")  # no such process
+    st.get("t", fn)
+    assert len(calls) == 2
+    assert E._Stages(E.Config(stage_dir=str(tmp_path), n_batches=7)).dir == st.dir
+    assert E._Stages(E.Config(stage_dir=str(tmp_path), lr=0.01)).dir != st.dir
