@@ -167,7 +167,10 @@ def mlp_loss_grad(model: Any, x: Any, X: Any, y: Any) -> tuple[float, np.ndarray
     """
     arch = model if isinstance(model, MLPArch) else mlp_arch(model)
     Xa, ya = prepare_data(arch.n_in, arch.n_classes, X, y)
-    xa = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    raw = np.asarray(x) if not isinstance(x, (str, bytes)) else np.asarray(None)
+    if raw.dtype.kind not in "biuf":
+        raise bad_parameter("x", f"a real vector of shape ({arch.dim},)", f"dtype {raw.dtype}")
+    xa = np.ascontiguousarray(raw, dtype=np.float64)
     if xa.shape != (arch.dim,):
         raise bad_parameter("x", f"a vector of shape ({arch.dim},)", f"shape {xa.shape}",
                             cls=ShapeError)

@@ -367,6 +367,12 @@ def lstm_forward_numpy(Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, X: np.ndar
 def sequence_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-position cross-entropy ``(m,)`` (nats) and softmax ``(m, V)`` of logits ``z``
     ``(m, V)`` with targets ``y`` ``(m,)``; complex-analytic (shift by the real max)."""
+    if getattr(z, "ndim", None) != 2 or getattr(y, "shape", None) != (z.shape[0],):
+        raise bad_parameter("y", f"targets of shape ({getattr(z, 'shape', ('m',))[0]},) for logits (m, V)",
+                            f"z {getattr(z, 'shape', type(z).__name__)}, y {getattr(y, 'shape', type(y).__name__)}",
+                            cls=ShapeError)
+    if y.size and (int(y.min()) < 0 or int(y.max()) >= z.shape[1]):
+        raise bad_parameter("y", f"targets in 0..{z.shape[1] - 1}", f"range {int(y.min())}..{int(y.max())}")
     zs = z - np.max(z.real, axis=1, keepdims=True)
     e = np.exp(zs)
     s = e.sum(axis=1, keepdims=True)

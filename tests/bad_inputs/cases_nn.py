@@ -8,10 +8,8 @@ must not build 2 inputs). Model methods and the derivative helpers get wrong sha
 NaN parameters and impossible labels. ``Layer``, ``Evaluation``, ``Trajectory``,
 ``MLPArch`` and ``NOISE_MODELS`` are a base class, result records and a constant.
 
-Not covered here (files other rooms were changing this session): a string ``x0`` in
-``sgd_trajectory`` / ``mlp_loss_grad`` and ``RecurrentNet(None)`` give raw numpy/Python
-errors; ``sgd_trajectory(n_epochs=2.5)`` truncates; ``sequence_cross_entropy`` (an inner
-loss) does not check label ranges.
+Not covered here (``nn/_trajectory.py`` was being changed by another room this session):
+a string ``x0`` in ``sgd_trajectory`` gives a raw numpy error and ``n_epochs=2.5`` truncates.
 """
 
 from tests.bad_inputs._harness import Case
@@ -118,8 +116,10 @@ add(_cases("nn.sgd_trajectory", "batch_size", "sgd_trajectory(m, X, y, x, batch_
 add(_cases("nn.sgd_trajectory", "x0", "sgd_trajectory(m, X, y, {v}, batch_size=8, n_epochs=2, burn_in=0)",
            ["x[:3]", "np.full(m.dim, np.nan)"]))
 add(_cases("nn.mlp_arch", "model", "mlp_arch({v})", ["None", "small_lenet()"]))
-add(_cases("nn.mlp_loss_grad", "x", "mlp_loss_grad(m, {v}, X, y)", ["x[:3]"]))
+add(_cases("nn.mlp_loss_grad", "x", "mlp_loss_grad(m, {v}, X, y)", ["x[:3]", "'abc'", "None"]))
 add(_cases("nn.mlp_loss_grad", "y", "mlp_loss_grad(m, x, X, {v})", ["np.full(20, 9)", "y[:4]"]))
 add(_cases("nn.Embedding", "n_vocab", "Embedding({v}, 4)", SIZE[:7]))
 add(_cases("nn.LSTM", "n_hidden", "LSTM(4, {v})", SIZE[:7], match="n_hidden|hidden"))
-add(_cases("nn.RecurrentNet", "layers", "RecurrentNet({v})", ["[]", "[3]"]))
+add(_cases("nn.RecurrentNet", "layers", "RecurrentNet({v})", ["[]", "[3]", "None", "Dense(3, 2)"]))
+add(_cases("nn.sequence_cross_entropy", "y", "sequence_cross_entropy(np.zeros((6, 4)), {v})",
+           ["np.full(6, 9)", "-np.ones(6, int)", "np.zeros(5, int)", "np.zeros((6, 1), int)"]))
