@@ -39,6 +39,7 @@ import numpy as np
 from .._core import (
     ShapeError,
     Status,
+    as_float_array,
     bad_parameter,
     check_choice,
     check_finite,
@@ -48,6 +49,7 @@ from .._core import (
     jit,
     path_states,
 )
+from .._core._validate import check_float, check_seed
 from ..optim._accel import sgd_kernel
 from ..sde._network import (
     GRADIENT_NOISE_KINDS,
@@ -325,29 +327,27 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
         raise bad_parameter("model", "a network without Dropout",
                             [type(layer).__name__ for layer in m.layers],
                             "dropout masks are a second noise source the engine does not model")
-    Xa = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    Xa = np.ascontiguousarray(as_float_array("X", X))
     check_finite("X", Xa)
     ya = m._labels(y, Xa.shape[0])
     P = m.dim
-    x = np.array(np.asarray(x0, dtype=np.float64), copy=True)
+    x = np.array(as_float_array("x0", x0), copy=True)
     if x.shape != (P,):
         raise bad_parameter("x0", f"a vector of shape ({P},)", f"shape {x.shape}", cls=ShapeError)
     check_finite("x0", x)
-    v = np.zeros(P) if v0 is None else np.array(np.asarray(v0, dtype=np.float64), copy=True)
+    v = np.zeros(P) if v0 is None else np.array(as_float_array("v0", v0), copy=True)
     if v.shape != (P,):
         raise bad_parameter("v0", f"a vector of shape ({P},)", f"shape {v.shape}", cls=ShapeError)
     lr = check_positive("lr", lr)
-    mom = float(momentum)
+    mom = check_float("momentum", momentum)
     if not 0.0 <= mom < 1.0:
         raise bad_parameter("momentum", "a number in [0, 1)", momentum)
     N = Xa.shape[0]
-    b = int(batch_size)
-    if b != batch_size or not 1 <= b <= N:
+    b = check_int("batch_size", batch_size)
+    if not 1 <= b <= N:
         raise bad_parameter("batch_size", f"an integer in 1..{N}", batch_size)
-    n_epochs, burn_in = int(n_epochs), int(burn_in)
-    if n_epochs < 1 or burn_in < 0:
-        raise bad_parameter("n_epochs / burn_in", "n_epochs >= 1 and burn_in >= 0",
-                            (n_epochs, burn_in))
+    n_epochs = check_int("n_epochs", n_epochs, low=1)
+    burn_in = check_int("burn_in", burn_in, low=0)
     every = check_int("full_grad_every", full_grad_every, low=1)
     wd = check_nonnegative("weight_decay", weight_decay)
     gnoise = noise if isinstance(noise, GradientNoise) else gradient_noise(
@@ -365,7 +365,7 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
     W = np.full((n_epochs, rec.size), np.nan)
     loss = np.full(n_epochs, np.nan)
     gn = np.full(n_epochs, np.nan)
-    state = path_states(seed, 1)[0].copy()
+    state = path_states(check_seed("seed", seed), 1)[0].copy()
     counters = np.zeros(3, dtype=np.int64)
     total = burn_in + n_epochs
     bar = _bar(total, progress)

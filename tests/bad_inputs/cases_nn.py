@@ -8,8 +8,6 @@ must not build 2 inputs). Model methods and the derivative helpers get wrong sha
 NaN parameters and impossible labels. ``Layer``, ``Evaluation``, ``Trajectory``,
 ``MLPArch`` and ``NOISE_MODELS`` are a base class, result records and a constant.
 
-Not covered here (``nn/_trajectory.py`` was being changed by another room this session):
-a string ``x0`` in ``sgd_trajectory`` gives a raw numpy error and ``n_epochs=2.5`` truncates.
 """
 
 from tests.bad_inputs._harness import Case
@@ -110,11 +108,17 @@ add(_cases("nn.softmax_cross_entropy", "z", "softmax_cross_entropy({v}, np.eye(3
 add(_cases("nn.sgd_trajectory", "lr", "sgd_trajectory(m, X, y, x, lr={v}, batch_size=8, n_epochs=2, burn_in=0)",
            WRONG_TYPE + NONFINITE + ["0.0", "-1.0"]))
 add(_cases("nn.sgd_trajectory", "n_epochs", "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs={v}, burn_in=0)",
-           ["0", "-1"]))
+           ["0", "-1", "2.5", "'3'", "None"]))
+add(_cases("nn.sgd_trajectory", "burn_in", "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in={v})",
+           ["-1", "2.5", "'3'"]))
+add(_cases("nn.sgd_trajectory", "momentum", "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, momentum={v})",
+           ["'0.9'", "1.0", "float('nan')", "None"]))
+add(_cases("nn.sgd_trajectory", "seed", "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, seed={v})",
+           ["-1", "2.5", "'a'"]))
 add(_cases("nn.sgd_trajectory", "batch_size", "sgd_trajectory(m, X, y, x, batch_size={v}, n_epochs=2, burn_in=0)",
            ["0", "-1", "2.5", "1000"]))
 add(_cases("nn.sgd_trajectory", "x0", "sgd_trajectory(m, X, y, {v}, batch_size=8, n_epochs=2, burn_in=0)",
-           ["x[:3]", "np.full(m.dim, np.nan)"]))
+           ["x[:3]", "np.full(m.dim, np.nan)", "'abc'", "None"]))
 add(_cases("nn.mlp_arch", "model", "mlp_arch({v})", ["None", "small_lenet()"]))
 add(_cases("nn.mlp_loss_grad", "x", "mlp_loss_grad(m, {v}, X, y)", ["x[:3]", "'abc'", "None"]))
 add(_cases("nn.mlp_loss_grad", "y", "mlp_loss_grad(m, x, X, {v})", ["np.full(20, 9)", "y[:4]"]))
