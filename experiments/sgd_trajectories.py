@@ -80,6 +80,8 @@ class Config:
         training images N (the paper's regime needs N/P ≥ 10, P = 885)
     hidden
         width of the one-hidden-layer net (tiny-fc: 16)
+    batch_norm
+        tiny-fc with batch norm (the paper's 917-parameter net; generic driver, eval-mode H and D)
     n_classes
         digit classes used (the first n_classes)
     lr_burn
@@ -130,6 +132,7 @@ class Config:
 
     n_train: int = 1500
     hidden: int = 16
+    batch_norm: bool = False
     n_classes: int = 5
     lr_burn: float = 0.1
     burn_fast: int = 100
@@ -179,6 +182,8 @@ class _Stages:
             # analysis-only fields do not invalidate the runs
             skip = ("stage_dir", "n_segments", "n_batches", "gd_lr", "gd_momentum", "gd_steps")
             key = {k: v for k, v in config_dict(c).items() if k not in skip}
+            if not c.batch_norm:
+                key.pop("batch_norm")  # stages saved before the field existed stay valid
             h = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
             self.dir = Path(c.stage_dir) / f"{NAME}-{h[:16]}"
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -318,7 +323,10 @@ def _loglog_slope(x: np.ndarray, y: np.ndarray, se: np.ndarray) -> tuple[float, 
 
 def _fobj(model: nn.Sequential, X: np.ndarray, y: np.ndarray, wd: float,
           x: np.ndarray) -> tuple[float, np.ndarray]:
-    """f(x) + (λ/2)|x|² and its gradient (compiled full-batch kernel)."""
+    """f(x) + (λ/2)|x|² and its gradient (compiled full-batch kernel; with batch norm the
+    full-batch train-mode objective, i.e. population statistics at x, as the engine uses)."""
+    if model.n_batch_norm:
+        return model.loss_and_grad(x, X, y, train=True, weight_decay=wd)
     f, g = nn.mlp_loss_grad(model, x, X, y)
     return f + 0.5 * wd * float(x @ x), g + wd * x
 
@@ -328,7 +336,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
     c = config
     t_start = time.process_time()
     X, y, src, shape = small_mnist(c.n_train, c.n_classes, c.seed)
-    model = nn.mlp(shape, (c.hidden,), c.n_classes, name="tiny_fc")
+    model = nn.mlp(shape, (c.hidden,), c.n_classes, batch_norm=c.batch_norm, name="tiny_fc")
     P, N = model.dim, X.shape[0]
     spe = -(-N // c.batch_size)
     st = _Stages(c)
