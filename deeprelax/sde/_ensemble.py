@@ -34,11 +34,12 @@ from .._core import (
     check_choice,
     check_int,
     check_positive,
+    check_seed,
     path_states,
     seed_key,
 )
 from .._core._executors import InProcessExecutor, limit_threads
-from ._integrate import sdeint
+from ._integrate import _check_run, sdeint
 from ._spec import SDE
 
 __all__ = ["ensemble", "EnsembleResult", "OBSERVATIONS"]
@@ -245,6 +246,8 @@ def ensemble(
     """
     if not isinstance(sde, SDE):
         raise bad_parameter("sde", "an SDE (build one with langevin, from_sgd, ...)", type(sde).__name__)
+    _check_run(sde, scheme, dt, t_span, save_every)  # dt, t_span, scheme, save_every as sdeint checks them
+    seed = check_seed("seed", seed)
     n_total = check_int("n_paths", n_paths, low=1)
     bp = check_int("block_paths", block_paths, low=1)
     x = as_float_array("x0", x0)

@@ -22,9 +22,11 @@ from .._core import (
     Status,
     as_float_array,
     bad_parameter,
+    check_bool,
     check_finite,
     check_int,
     check_positive,
+    check_seed,
     get_num_threads,
     jit,
     path_states,
@@ -54,6 +56,8 @@ NONFINITE = Status.NONFINITE
 CALL_PATH_STEPS = 4_000_000
 #: Parallel tasks per thread (load balance; results do not depend on it).
 TASKS_PER_THREAD = 4
+#: Largest number of paths, steps or increments a call accepts (2³⁶ floats = 512 GiB).
+MAX_SIZE = 2**36
 #: Relative tolerance for (t1 − t0)/dt to count as an integer number of steps.
 STEP_RTOL = 1e-9
 
@@ -140,12 +144,12 @@ def _initial(x0: Any, d: int, n_paths: int | None) -> np.ndarray:
         if x.shape != (d,):
             raise ShapeError(f"`x0` must have shape ({d},) or (n_paths, {d}) for an SDE of dim={d}, "
                              f"got shape {x.shape}; pass one coordinate per dimension")
-        n = 1 if n_paths is None else int(n_paths)
-        if n < 1:
-            raise bad_parameter("n_paths", "a positive integer", n_paths)
+        n = 1 if n_paths is None else check_int("n_paths", n_paths, low=1, high=MAX_SIZE)
         x = np.broadcast_to(x, (n, d))
     elif x.ndim == 2:
-        if x.shape[1] != d or (n_paths is not None and x.shape[0] != int(n_paths)):
+        if n_paths is not None:
+            n_paths = check_int("n_paths", n_paths, low=1, high=MAX_SIZE)
+        if x.shape[1] != d or (n_paths is not None and x.shape[0] != n_paths):
             want = f"({n_paths if n_paths is not None else 'n_paths'}, {d})"
             raise ShapeError(f"`x0` must have shape {want} (one start per path), got shape "
                              f"{x.shape}; pass x0 of shape ({d},) to start every path there")
@@ -249,6 +253,7 @@ def sdeint(
     ((11, 100, 2), 'success')
     """
     sch, dt, t0, n_steps, se = _check_run(sde, scheme, dt, t_span, save_every)
+    seed, progress = check_seed("seed", seed), check_bool("progress", progress)
     if dW is not None and n_paths is None and np.ndim(x0) <= 1 and np.ndim(dW) == 3:
         n_paths = np.shape(dW)[1]  # one path per row of the given increments
     x = _initial(x0, sde.dim, n_paths)
@@ -412,9 +417,15 @@ def brownian_increments(
     dW : ndarray, shape (n_steps, n_paths, noise_dim)
     dZ : ndarray or None
     """
+    n_steps, n_paths, noise_dim = (check_int(nm, v, low=1, high=MAX_SIZE) for nm, v in
+                                   (("n_steps", n_steps), ("n_paths", n_paths), ("noise_dim", noise_dim)))
+    if n_steps * n_paths * noise_dim > MAX_SIZE:
+        raise bad_parameter("n_steps", f"n_steps·n_paths·noise_dim ≤ {MAX_SIZE:.3g} increments",
+                            f"{n_steps}·{n_paths}·{noise_dim}", "draw them in blocks of steps or paths")
     dt = check_positive("dt", dt)
-    states = path_states(seed, int(n_paths))
-    dW = np.empty((int(n_steps), int(n_paths), int(noise_dim)))
+    area = check_bool("area", area)
+    states = path_states(check_seed("seed", seed), n_paths)
+    dW = np.empty((n_steps, n_paths, noise_dim))
     dZ = np.empty_like(dW) if area else np.zeros((1, 1, 1))
     _fill_increments(states, math.sqrt(dt), dt, bool(area), dW, dZ)
     return dW, (dZ if area else None)
@@ -428,15 +439,16 @@ def coarsen_increments(
     ΔW_c = Σⱼ ΔWⱼ and ΔZ_c = Σⱼ (ΔZⱼ + Δt Σ_{i<j} ΔWᵢ) over each block of ``factor``
     fine steps of size ``dt``.
     """
-    dW = np.asarray(dW, dtype=np.float64)
-    k = int(factor)
-    if k < 1 or dW.shape[0] % k:
+    dW = check_finite("dW", as_float_array("dW", dW, ndim=3))
+    k = check_int("factor", factor, low=1)
+    dt = check_positive("dt", dt)
+    if dW.shape[0] % k:
         raise bad_parameter("factor", f"a positive divisor of n_steps = {dW.shape[0]}", factor)
     blocks = dW.reshape(dW.shape[0] // k, k, *dW.shape[1:])
     dWc = blocks.sum(axis=1)
     if dZ is None:
         return dWc, None
-    zb = np.asarray(dZ, dtype=np.float64).reshape(blocks.shape)
+    zb = check_finite("dZ", as_float_array("dZ", dZ, shape=dW.shape)).reshape(blocks.shape)
     before = np.cumsum(blocks, axis=1) - blocks  # Σ_{i<j} ΔWᵢ
     dZc = zb.sum(axis=1) + dt * before.sum(axis=1)
     return dWc, dZc

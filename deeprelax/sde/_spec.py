@@ -39,6 +39,7 @@ from .._core import (
     bad_parameter,
     check_choice,
     check_finite,
+    check_int,
     check_positive,
     check_psd,
     jit,
@@ -195,9 +196,7 @@ class SDE:
     name: str = "sde"
 
     def __post_init__(self) -> None:
-        d = int(self.dim)
-        if d < 1:
-            raise bad_parameter("dim", "a positive integer", self.dim)
+        d = check_int("dim", self.dim, low=1)
         object.__setattr__(self, "dim", d)
         check_choice("noise", self.noise, NOISE_CLASSES)
         check_choice("calculus", self.calculus, CALCULI)
@@ -324,7 +323,7 @@ class SDE:
     # ------------------------------------------------------------------ variants
     def with_drift_params(self, params: Any) -> SDE:
         """The same compiled SDE with a new drift parameter vector (no recompilation)."""
-        p = as_float_array("params", params, ndim=1, shape=(self.drift_params.size,))
+        p = check_finite("params", as_float_array("params", params, ndim=1, shape=(self.drift_params.size,)))
         return replace(self, drift_params=p)
 
     def as_stratonovich(self) -> SDE:
@@ -370,7 +369,7 @@ def semidefinite_cholesky_numpy(C: np.ndarray, rtol: float = 1e-12) -> np.ndarra
 
 # ---------------------------------------------------------------------- builders
 def _diffusion_from(
-    D: Any, dim: int, scale: float, noise: str | None, D_params: Any
+    D: Any, dim: int, scale: float, noise: str | None, D_params: Any, name: str = "D"
 ) -> dict[str, Any]:
     """Keyword arguments of :class:`SDE` for the noise √(scale · D(x)) dW."""
     if D is not None and callable(D):
@@ -378,7 +377,7 @@ def _diffusion_from(
         return {
             "noise": cls,
             "diffusion_kernel": D,
-            "diffusion_params": np.asarray(D_params, float),
+            "diffusion_params": as_float_array("D_params" if name == "D" else "noise_params", D_params, ndim=1),
             "diffusion_form": "covariance",
             "diffusion_scale": scale,
         }
@@ -390,19 +389,19 @@ def _diffusion_from(
     if D is None:
         G = np.sqrt(scale) * np.eye(dim)
     else:
-        Da = np.asarray(D, dtype=np.float64)
+        Da = as_float_array(name, D)
         if Da.ndim == 0:
             Da = np.full(dim, float(Da))
         if Da.ndim == 1:
             if Da.shape != (dim,):
                 raise ShapeError(
-                    f"`D` must have shape ({dim},) or ({dim}, {dim}) for dim={dim}, "
+                    f"`{name}` must have shape ({dim},) or ({dim}, {dim}) for dim={dim}, "
                     f"got shape {Da.shape}; pass one diffusion entry per coordinate"
                 )
-            check_finite("D", Da)
+            check_finite(name, Da)
             if np.any(Da < 0):
                 raise bad_parameter(
-                    "D",
+                    name,
                     "non-negative diagonal entries",
                     Da.tolist(),
                     "a diffusion (covariance) cannot be negative",
@@ -412,10 +411,10 @@ def _diffusion_from(
         else:
             if Da.shape != (dim, dim):
                 raise ShapeError(
-                    f"`D` must have shape ({dim}, {dim}) for dim={dim}, got shape {Da.shape}; "
+                    f"`{name}` must have shape ({dim}, {dim}) for dim={dim}, got shape {Da.shape}; "
                     "pass a d x d diffusion matrix"
                 )
-            G = np.sqrt(scale) * factor_covariance(Da, "D")
+            G = np.sqrt(scale) * factor_covariance(Da, name)
     return {"noise": "additive", "diffusion_matrix": G}
 
 
@@ -559,13 +558,11 @@ def from_sgd(
             "landscape", "a Landscape (SGD descends a loss f)", type(landscape).__name__
         )
     lr = check_positive("lr", lr)
-    b = int(batch_size)
-    if b != batch_size or b < 1:
-        raise bad_parameter("batch_size", "a positive integer", batch_size)
+    b = check_int("batch_size", batch_size, low=1)
     factor = 1.0
     if n_samples is not None:
-        N = int(n_samples)
-        if N != n_samples or N < b:
+        N = check_int("n_samples", n_samples, low=1)
+        if N < b:
             raise bad_parameter("n_samples", f"an integer >= batch_size = {b}", n_samples)
         factor = 1.0 - b / N
         if factor <= 0:
@@ -575,7 +572,7 @@ def from_sgd(
             )
     inv_beta = lr / (2.0 * b) * factor
     kw = _drift_from(landscape)
-    kw.update(_diffusion_from(noise_cov, landscape.dim, 2.0 * inv_beta, noise, noise_params))
+    kw.update(_diffusion_from(noise_cov, landscape.dim, 2.0 * inv_beta, noise, noise_params, "noise_cov"))
     return SDE(
         dim=landscape.dim,
         beta=1.0 / inv_beta,
@@ -608,7 +605,7 @@ def ornstein_uhlenbeck(A: Any, D: Any = None, beta: float = 1.0, center: Any = N
         )
     check_finite("A", A)
     d = A.shape[0]
-    c = np.zeros(d) if center is None else as_float_array("center", center, shape=(d,))
+    c = np.zeros(d) if center is None else check_finite("center", as_float_array("center", center, shape=(d,)))
     beta = check_positive("beta", beta)
     kw = _diffusion_from(D, d, 2.0 / beta, None, ())
     return SDE(
@@ -678,12 +675,12 @@ def from_kernels(
         kw["diffusion_matrix"] = diffusion
     else:
         kw["diffusion_kernel"] = diffusion
-        kw["diffusion_params"] = np.asarray(diffusion_params, float)
-        kw["noise_dim"] = int(noise_dim if noise_dim is not None else dim)
+        kw["diffusion_params"] = as_float_array("diffusion_params", diffusion_params, ndim=1)
+        kw["noise_dim"] = check_int("noise_dim", noise_dim if noise_dim is not None else dim, low=1)
     return SDE(
-        dim=int(dim),
+        dim=check_int("dim", dim, low=1),
         drift_kernel=drift,
-        drift_params=np.asarray(drift_params, float),
+        drift_params=as_float_array("drift_params", drift_params, ndim=1),
         noise=noise,
         calculus=calculus,
         diffusion_form=diffusion_form,

@@ -33,7 +33,7 @@ def test_non_psd_covariance():
     bad = np.array([[1.0, 2.0], [2.0, 1.0]])
     with pytest.raises(NotPSDError, match="`D` must be positive semi-definite.*smallest eigenvalue -1"):
         S.langevin(f, 1.0, bad)
-    with pytest.raises(NotPSDError, match="`D` must be positive semi-definite"):
+    with pytest.raises(NotPSDError, match="`noise_cov` must be positive semi-definite"):
         S.from_sgd(f, 0.1, 4, bad)
     with pytest.raises(NotPSDError, match="non-negative diagonal"):
         S.langevin(f, 1.0, [1.0, -1.0])
