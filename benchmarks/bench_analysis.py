@@ -105,11 +105,12 @@ def main() -> None:
     nn.per_sample_grads(nn.mlp((4,), (3,), 2), nn.mlp((4,), (3,), 2).init(0), np.ones((2, 4)),
                         np.array([0, 1]))
     print(f"warm-up / compile: {time.perf_counter() - t:.2f} s (no Numba kernels on these paths)")
-    for title, rows in (("D spectrum", bench_noise(N, a.repeat, not a.new_only)),
-                        ("Lanczos top-20", bench_lanczos(4096, a.repeat))):
+    for title, bench in (("D spectrum", lambda: bench_noise(N, a.repeat, not a.new_only)),
+                         ("Lanczos top-20", lambda: bench_lanczos(4096, a.repeat))):
+        rows = bench()
         print(f"\n{title}\n{'case':<45}{'median s':>10}  ratio / notes", flush=True)
         for name, sec, ratio in rows:
-            print(f"{name:<45}{sec:>10.3f}  {ratio}")
+            print(f"{name:<45}{sec:>10.3f}  {ratio}", flush=True)
 
 
 if __name__ == "__main__":
