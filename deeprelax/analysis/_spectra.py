@@ -183,6 +183,46 @@ class SpectralDensity:
             return self.expectation(lambda z: (np.abs(z) < t).astype(float))
         return self.expectation(lambda z: (z < t).astype(float))
 
+    def fraction_bounds(self, t: float) -> tuple[float, float, float, float]:
+        """Rigorous per-probe bounds on the fraction of |λ| < t, averaged over probes, ± SE.
+
+        Returns
+        -------
+        lower, lower_se, upper, upper_se : float
+
+        Notes
+        -----
+        The Chebyshev–Markov–Stieltjes inequalities for the Gauss rule (θᵢ, τᵢ) of a probe's
+        spectral measure μ give Σ_{i<j} τᵢ ≤ μ((−∞, θⱼ)) and μ((−∞, θⱼ]) ≤ Σ_{i≤j} τᵢ. Hence,
+        with θ_a the largest node ≤ −t and θ_b the smallest node ≥ t, μ((−t, t)) ≤ Σ_{a≤i≤b} τᵢ
+        (the nodes inside and the two bracketing ones), and with θ_p, θ_q the first and last
+        nodes inside, μ((−t, t)) ≥ Σ_{p<i<q} τᵢ. When t is below the spacing of the Ritz values
+        near 0, no node falls inside and the bracket is [0, τ_a + τ_b]: the point estimate
+        :meth:`fraction_below` (then 0) says nothing, the upper bound still does.
+        Averages over probes are unbiased for the averages of the per-probe bounds, which
+        bracket the fraction (up to the probe Monte Carlo error).
+        """
+        t = check_positive("t", t)
+        lo, hi = [], []
+        for nodes, w in zip(self.nodes, self.weights):
+            ok = np.isfinite(nodes)
+            th, tw = nodes[ok], w[ok]
+            order = np.argsort(th)
+            th, tw = th[order], tw[order]
+            inside = np.flatnonzero(np.abs(th) < t)
+            left = np.flatnonzero(th <= -t)
+            right = np.flatnonzero(th >= t)
+            a = left[-1] if left.size else 0
+            b = right[0] if right.size else th.size - 1
+            hi.append(float(np.sum(tw[a:b + 1])))
+            lo.append(float(np.sum(tw[inside[0] + 1:inside[-1]])) if inside.size >= 3 else 0.0)
+        n = len(lo)
+
+        def se(v: list[float]) -> float:
+            return float(np.std(v, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+        return float(np.mean(lo)), se(lo), float(np.mean(hi)), se(hi)
+
     def density(self, grid: Any, width: float) -> tuple[np.ndarray, np.ndarray]:
         """ρ on ``grid`` broadened by a Gaussian of standard deviation ``width``, ± SE.
 

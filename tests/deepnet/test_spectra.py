@@ -173,3 +173,17 @@ def test_spectra_integer_parameters(wishart):
         slq_density(wishart, n_steps=3.5)
     with pytest.raises(ParameterError, match="`thresholds` must be a positive"):
         spectrum_summary([1.0, 2.0], thresholds=[-1.0])
+
+
+def test_slq_fraction_bounds_bracket_a_cluster_the_point_estimate_misses(rng):
+    """A tight cluster at 0 (70 %): below the Ritz spacing the point estimate says 0; the CMS bracket holds."""
+    lam = np.concatenate([rng.uniform(-1e-6, 1e-6, 210), rng.uniform(0.05, 5.0, 75), -rng.uniform(0.01, 0.3, 15)])
+    A = with_spectrum(rng, lam)
+    dens = slq_density(A, n_probes=8, n_steps=20, seed=1)
+    for t in (1e-4, 1e-2, 0.2, 2.0):
+        true = np.mean(np.abs(lam) < t)
+        lo, lo_se, hi, hi_se = dens.fraction_bounds(t)
+        assert lo - 4 * lo_se - 1e-12 <= true <= hi + 4 * hi_se + 1e-12, (t, lo, true, hi)
+    point, _ = dens.fraction_below(1e-4)
+    assert point < 0.1 < 0.7  # negative control: the point estimate misses the cluster ...
+    assert dens.fraction_bounds(1e-4)[2] > 0.6  # ... the upper bound does not
