@@ -6,7 +6,7 @@ Nothing here is specific to one room; every other subpackage may import it.
 from __future__ import annotations
 
 from . import errors
-from ._jit import NUMBA_OPTIONS, for_arguments, get_num_threads, is_cacheable, jit, prange, set_num_threads
+from ._jit import NUMBA_OPTIONS, get_num_threads, is_cacheable, jit, prange, set_num_threads
 from ._status import Status
 from ._validate import (
     as_float_array,
@@ -37,7 +37,6 @@ __all__ = [
     "NUMBA_OPTIONS",
     "jit",
     "is_cacheable",
-    "for_arguments",
     "prange",
     "set_num_threads",
     "get_num_threads",

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numba
 import numpy as np
 
-__all__ = ["jit", "prange", "set_num_threads", "get_num_threads", "is_cacheable", "for_arguments"]
+__all__ = ["jit", "prange", "set_num_threads", "get_num_threads", "is_cacheable"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,32 +87,10 @@ def _as_compiled_semantics(f: F) -> F:
 def is_cacheable(func: Any) -> bool:
     """True when ``func`` is a Numba dispatcher compiled with a disk cache.
 
-    Functions generated at run time (sympy landscapes, user functions compiled by
-    :func:`jit` with ``cache=False``) are not: a cached kernel specialised on them would
-    write an index entry naming a function that no later process can rebuild.
+    Functions compiled by :func:`jit` with ``cache=False`` (user functions typed at the
+    prompt, in-memory bindings of :func:`deeprelax._core._codegen.bind`) are not.
     """
     from numba.core.caching import NullCache
 
     cache = getattr(func, "_cache", None)
     return cache is not None and not isinstance(cache, NullCache)
-
-
-_UNCACHED: dict[int, Any] = {}
-
-
-def for_arguments(kernel: Any, *funcs: Any) -> Any:
-    """``kernel``, or its uncached twin when any of ``funcs`` (first-class function arguments) is not cacheable.
-
-    Kernels that take other jitted functions as arguments are cached per argument type;
-    run-time generated arguments would poison the cache index (Numba then fails to
-    re-save it in a later process), so those calls go to a twin compiled without a cache.
-    """
-    if all(is_cacheable(f) for f in funcs if f is not None) or not hasattr(kernel, "targetoptions"):
-        return kernel  # (no targetoptions: NUMBA_DISABLE_JIT=1, kernels are plain Python functions)
-    twin = _UNCACHED.get(id(kernel))
-    if twin is None:
-        opts = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}  # njit implies it
-        opts["cache"] = False
-        twin = numba.njit(**opts)(kernel.py_func)
-        _UNCACHED[id(kernel)] = twin
-    return twin

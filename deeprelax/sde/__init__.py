@@ -1,7 +1,9 @@
 """SGD as a non-isotropic SDE: the `SDE` spec, Numba-jitted ensembles, the SGD map.
 
 One verb, :func:`sdeint`, integrates an :class:`SDE` built by :func:`langevin`,
-:func:`from_sgd`, :func:`ornstein_uhlenbeck` or :func:`from_kernels`. The Fokker–Planck
+:func:`from_sgd`, :func:`ornstein_uhlenbeck` or :func:`from_kernels`; :func:`ensemble` runs
+huge ensembles in blocks on any executor (in-process, processes, Dask) in O(block) memory.
+Results carry :class:`deeprelax._core.Status`. The Fokker–Planck
 solver of :mod:`deeprelax.pde` reads the same spec (``drift_values``,
 ``diffusion_tensor``, ``ito_drift_values``).
 """
