@@ -32,6 +32,7 @@ from .._core import (
     as_float_array,
     bad_parameter,
     check_choice,
+    check_float,
     check_int,
     check_positive,
     check_seed,
@@ -45,7 +46,7 @@ from ._spec import SDE
 __all__ = ["ensemble", "EnsembleResult", "OBSERVATIONS"]
 
 #: What a block returns (see :func:`ensemble`).
-OBSERVATIONS = ("moments", "paths", "histogram", "function")
+OBSERVATIONS = ("moments", "paths", "histogram", "first_passage", "function")
 #: Default paths per block: a multiple of the step-outer EM block (64 paths), so a path
 #: sits at the same place in its GEMM block whatever the ensemble size.
 BLOCK_PATHS = 65_536
@@ -72,7 +73,8 @@ class EnsembleResult:
     edges : ndarray or None
     values : ndarray or None
         With ``observe="function"``: the user function's per-path outputs, concatenated in
-        path order along the first axis.
+        path order along the first axis. With ``observe="first_passage"``: per path, the
+        first saved time at which coordinate ``coord`` is ≥ ``level`` (``inf`` if never).
     status : Status
         ``SUCCESS``, or ``NONFINITE`` (the blocks before the first non-finite one are merged).
     message : str
@@ -119,6 +121,7 @@ class _Block:
     observe: str
     edges: np.ndarray | None
     coord: int
+    level: float
     function: Callable[[np.ndarray, np.ndarray], Any] | None
     threads: int | None
 
@@ -141,6 +144,9 @@ def _run_block(b: _Block) -> dict[str, Any]:
     elif b.observe == "histogram":
         assert b.edges is not None
         out["hist"] = np.stack([np.histogram(x[k, :, b.coord], bins=b.edges)[0] for k in range(x.shape[0])])
+    elif b.observe == "first_passage":
+        hit = x[:, :, b.coord] >= b.level  # (n_save, n)
+        out["values"] = np.where(hit.any(axis=0), sol.t[np.argmax(hit, axis=0)], np.inf)
     else:
         assert b.function is not None
         out["values"] = np.asarray(b.function(sol.t, x))
@@ -171,7 +177,7 @@ class _Merge:
         elif self.observe == "histogram":
             self.hist = r["hist"] if self.hist is None else self.hist + r["hist"]
         else:
-            self.parts.append(r["paths"] if self.observe == "paths" else r["values"])
+            self.parts.append(r["paths"] if self.observe == "paths" else r["values"])  # per-path: concatenated
         self.n += nb
 
     def var(self) -> np.ndarray | None:
@@ -193,6 +199,7 @@ def ensemble(
     observe: str | Callable[[np.ndarray, np.ndarray], Any] = "moments",
     edges: Any = None,
     coord: int = 0,
+    level: float | None = None,
     block_paths: int = BLOCK_PATHS,
     executor: Executor | None = None,
     target_stderr: float | None = None,
@@ -209,15 +216,19 @@ def ensemble(
         Paths in all (at most; ``target_stderr`` may stop earlier).
     seed : int, SeedSequence or None
         Path i draws from the stream (seed, i), as in :func:`sdeint`.
-    observe : {"moments", "paths", "histogram"} or callable
+    observe : {"moments", "paths", "histogram", "first_passage"} or callable
         What a block returns: ``"moments"`` (count, mean, M2 per saved time and coordinate),
         ``"paths"`` (the saved states: memory O(n_paths)), ``"histogram"`` (counts of
-        coordinate ``coord`` in the bins ``edges``), or ``function(t, x)`` of the block's
-        saved times (n_save,) and states (n_save, n_block, d) returning one row per path.
+        coordinate ``coord`` in the bins ``edges``), ``"first_passage"`` (per path, the first
+        *saved* time at which coordinate ``coord`` ≥ ``level``: resolution save_every·dt), or
+        ``function(t, x)`` of the block's saved times (n_save,) and states
+        (n_save, n_block, d) returning one row per path.
     edges : array_like, optional
         Bin edges for ``observe="histogram"``.
     coord : int
-        Coordinate histogrammed.
+        Coordinate histogrammed or watched for the first passage.
+    level : float, optional
+        The first-passage level (``observe="first_passage"``).
     block_paths : int
         Paths per block (memory per block: n_save × block_paths × d floats).
     executor : concurrent.futures.Executor, optional
@@ -257,7 +268,13 @@ def ensemble(
         raise bad_parameter("x0", f"one start of shape ({sde.dim},) shared by every path", f"shape {x.shape}",
                             "per-path starts do not fit O(block) memory; use sdeint for them")
     fn = observe if callable(observe) else None
-    kind = "function" if fn is not None else check_choice("observe", observe, OBSERVATIONS[:3])
+    kind = "function" if fn is not None else check_choice("observe", observe, OBSERVATIONS[:4])
+    lev = 0.0
+    if kind == "first_passage":
+        if level is None:
+            raise ParameterError("`level` is needed with observe='first_passage'; pass the level that "
+                                 "coordinate `coord` must reach")
+        lev = check_float("level", level)
     e = None
     if kind == "histogram":
         if edges is None:
@@ -284,7 +301,7 @@ def ensemble(
     status, message = Status.SUCCESS, ""
     while done < n_blocks:
         blocks = [_Block(sde, x, (t0, t1), dt, scheme, key, k * bp, min(n_total, (k + 1) * bp), save_every,
-                         kind, e, c, fn, threads) for k in range(done, min(n_blocks, done + per_round))]
+                         kind, e, c, lev, fn, threads) for k in range(done, min(n_blocks, done + per_round))]
         results = [f.result() for f in [ex.submit(_run_block, b) for b in blocks]]  # merged in block order
         for r in results:
             if "bad" in r:
@@ -308,6 +325,6 @@ def ensemble(
         mean=merge.mean, var=var, stderr=None if var is None else np.sqrt(var / max(merge.n, 1)),
         paths=np.concatenate(merge.parts, axis=1) if kind == "paths" and merge.parts else None,
         hist=merge.hist, edges=e,
-        values=np.concatenate(merge.parts, axis=0) if kind == "function" and merge.parts else None,
+        values=np.concatenate(merge.parts, axis=0) if kind in ("function", "first_passage") and merge.parts else None,
     )
 

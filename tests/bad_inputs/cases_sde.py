@@ -91,6 +91,9 @@ for p, vals in {"block_paths": _INT, "blocks_per_round": _INT, "worker_threads":
 _add("sde.ensemble", "edges", "sde.ensemble(s2, [0.0, 0.0], (0.0, 0.1), 0.01, n_paths=8, observe='histogram', "
      "edges={v})", ["None", "[1.0]", "[1.0, 0.0]", "'abc'", "[[0.0, 1.0]]", "[0.0, float('nan')]"])
 
+_add("sde.ensemble", "level", "sde.ensemble(s2, [0.0, 0.0], (0.0, 0.1), 0.01, n_paths=8, observe='first_passage', "
+     "level={v})", ["None", "'abc'", "float('nan')", "float('inf')", "[1.0]", "1j"])
+
 # ----------------------------------------------------------------------------- increments
 _add("sde.brownian_increments", "n_steps", "sde.brownian_increments({v}, 3, 2, 0.01)", _INT)
 _add("sde.brownian_increments", "n_paths", "sde.brownian_increments(5, {v}, 2, 0.01)", _INT)

@@ -39,6 +39,17 @@ def test_per_path_outputs_are_one_sdeint_call_whatever_the_block_size(make):
     assert np.array_equal(fn.values, ref.x[-1].sum(axis=1))
 
 
+def test_first_passage_times_on_the_save_grid():
+    sde, x0 = _ou2(), np.zeros(2)
+    ref = S.sdeint(sde, x0, n_paths=50, t_span=(0.0, 2.0), dt=0.01, seed=4, save_every=2)
+    r = S.ensemble(sde, x0, (0.0, 2.0), 0.01, n_paths=50, seed=4, save_every=2, observe="first_passage",
+                   coord=0, level=0.4, block_paths=7)
+    for i in range(50):  # the first saved time at or above the level, by a plain loop
+        k = next((k for k in range(ref.t.size) if ref.x[k, i, 0] >= 0.4), None)
+        assert r.values[i] == (np.inf if k is None else ref.t[k])
+    assert 0 < np.sum(np.isfinite(r.values)) < 50  # both outcomes occur
+
+
 def test_block_size_invariance_on_the_step_outer_blas_path():
     """d = 20 runs the GEMM accelerator: blocks that are multiples of its 64-path block."""
     rng = np.random.default_rng(0)
@@ -125,6 +136,8 @@ def test_nonfinite_block_stops_and_reports():
     (dict(n_paths=10, target_stderr=-1.0), "target_stderr"),
     (dict(n_paths=10, observe="paths", target_stderr=0.1), "target_stderr"),
     (dict(n_paths=10, coord=2), "coord"),
+    (dict(n_paths=10, observe="first_passage"), "level"),
+    (dict(n_paths=10, observe="first_passage", level=float("nan")), "level"),
 ])
 def test_bad_input(kw, match):
     with pytest.raises(ParameterError, match=match):
