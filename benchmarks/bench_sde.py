@@ -233,7 +233,8 @@ def bench_processes(cases: tuple[str, ...] = ("example19", "sympy", "quadratic")
 
 
 def bench_ensemble(n_paths: int, n_steps: int = 100, block: int = 65_536) -> dict[str, float]:
-    """Paths/s of sde.ensemble (moments, in-process blocks) vs one sdeint call, d = 2 OU."""
+    """Paths/s of sde.ensemble (moments, in-process blocks) vs one sdeint call, d = 2 OU
+    (the sdeint comparison only up to 10⁷ paths: beyond, its saved states need GiBs)."""
     import resource
 
     model = sde.langevin(landscapes.quadratic(np.diag([1.0, 4.0])), 1.0, np.array([[2.0, 0.6], [0.6, 0.5]]))
@@ -241,13 +242,34 @@ def bench_ensemble(n_paths: int, n_steps: int = 100, block: int = 65_536) -> dic
     sde.ensemble(model, np.zeros(2), n_paths=block, block_paths=block, **kw)  # warm
     res: dict[str, float] = {}
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sde.ensemble(model, np.zeros(2), n_paths=n_paths, block_paths=block, **kw)
     res["ensemble paths/s"] = n_paths / (time.perf_counter() - t0)
+    res["ensemble CPU s"] = time.process_time() - c0
     res["ensemble peak RSS growth [MiB]"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+    if n_paths <= 10**7:
+        t0 = time.perf_counter()
+        sde.sdeint(model, np.zeros(2), n_paths=n_paths, **kw)
+        res["sdeint paths/s"] = n_paths / (time.perf_counter() - t0)
+    return res
+
+
+def bench_dask_overhead(n_blocks: int = 64, workers: int = 2) -> dict[str, float]:
+    """Seconds per block of a tiny ensemble (16 paths x 1 step per block): in-process vs a
+    local Dask cluster of ``workers`` processes (cluster start-up excluded)."""
+    from deeprelax._core._executors import open_executor
+
+    model = sde.langevin(landscapes.quadratic(np.diag([1.0, 4.0])))
+    kw = dict(t_span=(0.0, 0.01), dt=0.01, seed=0, n_paths=16 * n_blocks, block_paths=16)
+    sde.ensemble(model, np.zeros(2), **kw)
     t0 = time.perf_counter()
-    sde.sdeint(model, np.zeros(2), n_paths=n_paths, **kw)
-    res["sdeint paths/s"] = n_paths / (time.perf_counter() - t0)
+    sde.ensemble(model, np.zeros(2), **kw)
+    res = {"in-process s/block": (time.perf_counter() - t0) / n_blocks}
+    with open_executor(local=workers, worker_threads=1) as ex:
+        sde.ensemble(model, np.zeros(2), executor=ex, **kw)  # workers import and load the kernels
+        t0 = time.perf_counter()
+        sde.ensemble(model, np.zeros(2), executor=ex, **kw)
+        res[f"dask local={workers} s/block"] = (time.perf_counter() - t0) / n_blocks
     return res
 
 
@@ -257,6 +279,9 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true",
                     help="also time compile vs load: each case in two fresh processes on a fresh cache")
     ap.add_argument("--ensemble", action="store_true", help="also time sde.ensemble vs one sdeint call")
+    ap.add_argument("--ensemble-paths", type=float, default=None, help="paths of the ensemble case (default 1e6)")
+    ap.add_argument("--ensemble-steps", type=int, default=100, help="steps of the ensemble case")
+    ap.add_argument("--dask", action="store_true", help="also time the Dask overhead per ensemble block")
     ap.add_argument("--no-run", action="store_true", help="skip the EM run-time cases")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--peer-repeats", type=int, default=None,
@@ -274,9 +299,14 @@ def main() -> None:
                 print(f"  {case:12s} {('first', 'second')[k]:>8s} {r['import']:8.2f} {r['build']:8.2f} "
                       f"{r['first sdeint']:11.2f} {r['second sdeint']:11.3f} {r['cpu']:7.2f}")
     if args.ensemble:
-        n = 1_000_000 // q
-        print(f"\nsde.ensemble vs sdeint, d = 2 OU, {n} paths x 100 steps, blocks of 65536 (in-process)")
-        for k, v in bench_ensemble(n).items():
+        n = int(args.ensemble_paths) if args.ensemble_paths else 1_000_000 // q
+        print(f"\nsde.ensemble vs sdeint, d = 2 OU, {n} paths x {args.ensemble_steps} steps, blocks of 65536 "
+              "(in-process)")
+        for k, v in bench_ensemble(n, args.ensemble_steps).items():
+            print(f"  {k:38s} {v:12.4g}")
+    if args.dask:
+        print("\nDask overhead: 64 blocks of 16 paths x 1 step")
+        for k, v in bench_dask_overhead().items():
             print(f"  {k:38s} {v:12.4g}")
     for d, n, T in cases:
         print(f"\nEuler–Maruyama, d = {d}, {n} paths x {T} steps (median of {args.repeats})")

@@ -11,6 +11,16 @@ from deeprelax import landscapes
 from deeprelax import sde as S
 from deeprelax._core import jit
 
+
+@pytest.fixture
+def no_accelerators():
+    """Run sdeint on the generic kernels only (the registry of ``sde/_accel.py`` switched off)."""
+    from deeprelax.sde._accel import SDE_ACCELERATORS
+
+    with SDE_ACCELERATORS.disabled():
+        yield
+
+
 #: GBM parameters: dx = μ x dt + σ x dW.
 MU, SIGMA = 0.5, 0.8
 

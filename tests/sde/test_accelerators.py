@@ -22,13 +22,6 @@ from deeprelax.sde._kernels import ADDITIVE, EULER_MARUYAMA, FACTOR, HEUN, MILST
 ACCS = {a.name: a for a in SDE_ACCELERATORS.accelerators}
 
 
-@pytest.fixture
-def no_accelerators():
-    """Run sdeint on the generic kernels only."""
-    with SDE_ACCELERATORS.disabled():
-        yield
-
-
 def _ou(d: int, rank: int | None = None, center: bool = False) -> S.SDE:
     rng = np.random.default_rng(d)
     A = rng.normal(size=(d, d)) / np.sqrt(d)
