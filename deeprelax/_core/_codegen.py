@@ -96,7 +96,8 @@ def _core_digest() -> str:
 
 def import_name(func: Any) -> tuple[str, str] | None:
     """``(module, name)`` when ``func`` (a dispatcher) is a module-level name of a module with a
-    source file, so a generated module can import it; else ``None``."""
+    source file (a package module or the running script), so a generated module can import it;
+    else ``None``."""
     py = getattr(func, "py_func", func)
     mod_name, qual = getattr(py, "__module__", None), getattr(py, "__qualname__", "")
     if not mod_name or not qual.isidentifier():  # "<locals>", "<lambda>", nested names
@@ -104,8 +105,9 @@ def import_name(func: Any) -> tuple[str, str] | None:
     mod = sys.modules.get(mod_name)
     if mod is None or not getattr(mod, "__file__", None) or getattr(mod, qual, None) is not func:
         return None
-    if mod_name == "__main__":  # a script: importable only in a process running the same script
-        return None
+    # a script's __main__ qualifies too: the generated module is only imported by a process
+    # that holds this very function, i.e. one running the same script (whose file is hashed
+    # into the key); a worker that received the function by value binds it in memory instead
     return mod_name, qual
 
 
@@ -272,7 +274,8 @@ def kernels_by_name(state: dict[str, Any], keys: tuple[str, ...]) -> dict[str, A
     for k in keys:
         f = out.get(k)
         ref = import_name(f) if hasattr(f, "py_func") else None
-        if ref is not None:
+        # a script's kernels still travel by value: a worker's __main__ is another program
+        if ref is not None and ref[0] != "__main__":
             out[k] = KernelRef(ref[0], ref[1], getattr(sys.modules[ref[0]], "__file__", None))
     return out
 
