@@ -366,5 +366,6 @@ def run(config: Config, *, progress: bool = False) -> Results:
               "exact_T": exact(xs_fine, 1 / T), "exact_beta1": exact(xs_fine, 1.0),
               "f_fine": value(xs_fine[:, None]), **curves}
     info = {"temperature": T, "gamma": gamma, "L_coarse": cfg.sweep[0][0],
-            "L_fine": cfg.sweep[-1][0], "n_chains": n_ch, "avg_burn_in": ks, "floor_z": z_floor}
+            "L_fine": cfg.sweep[-1][0], "n_chains": n_ch, "avg_burn_in": ks, "floor_z": z_floor,
+            "floor": [abs(q) for q in floor_pred]}
     return Results(NAME, config_dict(cfg), arrays, info, tuple(checks))
