@@ -103,7 +103,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "warmup":
         from deeprelax.sde._warmup import warmup
 
-        total = sum(warmup().values())
+        total = sum(warmup(extra={"pde (cole_hopf, hopf_lax, solve_hj, stationary_fp)": _warmup_pde}).values())
         print(f"warm-up done in {total:.1f} s; kernels cached for later processes")
         return 0
     base = importlib.import_module("experiments._base")
@@ -150,6 +150,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     else:
         print(f"report written to {path}")
     return 0
+
+
+def _warmup_pde() -> None:
+    """The PDE solvers' default kernels: 1-D Cole–Hopf and Hopf–Lax, solve_hj on a small and a
+    threaded-size 2-D grid, the stationary Fokker–Planck operator of Example 19."""
+    from deeprelax import landscapes, sde
+    from deeprelax.pde import Grid, cole_hopf, hopf_lax, solve_hj, stationary_fp
+
+    g1, f1 = Grid((-3.0, 3.0), 64), landscapes.relaxation_1d()
+    cole_hopf(f1, g1, t=0.1, beta=1.0)
+    hopf_lax(f1, g1, t=0.1)
+    f2 = landscapes.double_well(2)
+    for n in (24, 200):
+        solve_hj(f2, Grid([(-3.0, 3.0)] * 2, (n, n)), 1e-3, 0.1)
+    stationary_fp(sde.langevin(landscapes.example19(1.5)), Grid([(-3.0, 3.0)] * 2, (24, 24)))
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -167,4 +167,4 @@ def test_warmup_compiles_and_reports_each_task(capsys):
 
     assert main(["warmup"]) == 0
     out = capsys.readouterr().out
-    assert "sdeint generic (Example 19, catalogue)" in out and "warm-up done" in out
+    assert "sdeint generic (Example 19, catalogue)" in out and "pde (cole_hopf" in out and "warm-up done" in out

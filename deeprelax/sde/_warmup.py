@@ -63,14 +63,15 @@ WARMUP_TASKS: dict[str, Callable[[], None]] = {
 }
 
 
-def warmup(verbose: bool = True) -> dict[str, float]:
+def warmup(verbose: bool = True, extra: dict[str, Callable[[], None]] | None = None) -> dict[str, float]:
     """Compile (or load from the disk cache) the standard kernels; seconds per task.
 
-    A second call, or a later process, finds everything cached: each task then takes well
-    under a second.
+    ``extra``: more tasks by name (the ``deeprelax warmup`` command adds the PDE solvers,
+    which this room may not import). A second call, or a later process, finds everything
+    cached: each task then takes well under a second.
     """
     times: dict[str, float] = {}
-    for name, task in WARMUP_TASKS.items():
+    for name, task in {**WARMUP_TASKS, **(extra or {})}.items():
         t0 = time.perf_counter()
         task()
         times[name] = time.perf_counter() - t0
