@@ -192,7 +192,7 @@ class _Stages:
         """The saved stage ``name``, or ``fn()`` computed, saved and returned.
 
         A second process on the same ``stage_dir`` (``DEEPRELAX_STAGE_ORDER=reverse``: the
-        independent runs in the opposite order) shares the work: a stage another live
+        independent runs in the opposite order, or ``=sde_net,gd``: those first) shares the work: a stage another live
         process is computing (``<name>.lock`` holding its pid) is waited for, not redone.
         """
         path = None if self.dir is None else self.dir / f"{name}.npz"
@@ -406,8 +406,12 @@ def run(config: Config, *, progress: bool = False) -> Results:
         specs[f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}"] = star
         vi_keys.append((f"vi_{i}", f"gd_{i}_lr{c.gd_lr:g}_m{c.gd_momentum:g}_n{c.gd_steps}"))
     order = list(specs)
-    if os.environ.get("DEEPRELAX_STAGE_ORDER") == "reverse":
+    first = os.environ.get("DEEPRELAX_STAGE_ORDER", "")
+    if first == "reverse":
         order.reverse()
+    elif first:  # a comma-separated list of stages to do first (a third helper process)
+        head = [k for k in first.split(",") if k in specs]
+        order = head + [k for k in order if k not in head]
     done = {k: st.get(k, specs[k]) for k in order}
     runs = {k: done[k] for k in RUNS if k in done}
 
