@@ -125,7 +125,7 @@ def run(config: Config, *, progress: bool = False) -> Results:
         model = sde.from_kernels(_two_scale_drift, G, dim=2, noise="additive",
                                  drift_params=[c.barrier, c.gamma, 1.0 / eps], name="two_time_scale")
         sol = _sdeint(model, [c.x0, c.x0], (0.0, n_steps * dt), dt, n_paths=c.n_paths, scheme="sra1",
-                         seed=[c.seed, k], save_every=every, progress=progress)
+                         seed=np.random.SeedSequence([c.seed, k]), save_every=every, progress=progress)
         t = sol.t
         xs = sol.x[:, :, 0]
         ode = _ode(c, lambda x: -c.gamma * (x - m_beta(x)), t)
