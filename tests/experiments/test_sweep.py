@@ -228,7 +228,7 @@ def test_eta_b_example_on_local_dask_resumes_after_an_interrupt(tmp_path, sig):
     # the core count: NUMBA_NUM_THREADS is not set for the command)
     assert all(r["provenance"]["numba_threads"] == 1 and r["provenance"]["pid"] != proc.pid for r in recs.values())
     # the same points in this process give bitwise the same numbers
-    spec = load_sweep(ETA_B, {"epochs": 0.25})
+    spec = load_sweep(TRAIN_LR_B, {"epochs": 0.25})
     few = [p for p in expand(spec) if p.values["batch_size"] == 128][:3]
     local = run_sweep(spec, tmp_path / "local", executor=InProcessExecutor(), progress=False, points=few)
     assert {r["key"]: r["metrics"] for r in local.records} == {p.key: recs[p.key]["metrics"] for p in few}
