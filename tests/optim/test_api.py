@@ -36,6 +36,7 @@ PUBLIC = {
     "add_decayed_weights", "scale_by_adam", "add_langevin_noise", "sgd_transform",
     "adam_transform", "Schedule", "as_schedule", "constant", "step_drops",
     "piecewise_constant", "epoch_table", "exponential_growth",
+    "clip", "clip_by_global_norm",
 }
 
 
