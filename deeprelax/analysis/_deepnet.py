@@ -19,7 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ShapeError, bad_parameter, check_positive
+from .._core import (
+    ShapeError,
+    as_float_array,
+    bad_parameter,
+    check_finite,
+    check_int,
+    check_positive,
+    check_psd,
+)
 
 # The engine moved to the network room; the names stay importable from here for the
 # experiments that still import them from analysis (no code of the engine lives here).
@@ -64,6 +72,16 @@ class IncrementSpectrum:
     n_increments: int
 
 
+def _weights(weights: Any, min_records: int) -> np.ndarray:
+    """``weights`` as a finite float (n, n_w) array with n >= ``min_records`` and n_w >= 1."""
+    W = as_float_array("weights", weights)
+    if W.ndim != 2 or W.shape[0] < min_records or W.shape[1] < 1:
+        raise bad_parameter("weights", f"an (n_epochs >= {min_records}, n_weights >= 1) array",
+                            f"shape {W.shape}", "pass Trajectory.weights of a run of enough epochs",
+                            cls=ShapeError)
+    return check_finite("weights", W)
+
+
 def increment_spectrum(weights: Any, epoch: float = 1.0) -> IncrementSpectrum:
     """rFFT amplitude of the epoch-to-epoch increments of every recorded weight.
 
@@ -86,12 +104,10 @@ def increment_spectrum(weights: Any, epoch: float = 1.0) -> IncrementSpectrum:
     :func:`deeprelax.analysis._trajectory.power_spectrum` (``increments=True``), each
     weight one path.
     """
-    W = np.asarray(weights, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] < 3:
-        raise bad_parameter("weights", "an (n_epochs >= 3, n_weights) array", f"shape {W.shape}",
-                            cls=ShapeError)
+    W = _weights(weights, 3)
+    epoch = check_positive("epoch", epoch)
     # each weight is one "path" of a 1-D process for the trajectory room's power_spectrum
-    sp = power_spectrum(W[:, :, None], check_positive("epoch", epoch), increments=True)
+    sp = power_spectrum(W[:, :, None], epoch, increments=True)
     return IncrementSpectrum(sp.freqs, sp.amplitude[:, 0], sp.amplitude_std[:, 0], W.shape[1],
                              W.shape[0] - 1)
 
@@ -134,17 +150,23 @@ def weight_autocorrelation(weights: Any, max_lag: int | None = None,
     (Bartlett), hence the band ±z/√n. Computed by
     :func:`deeprelax.analysis._trajectory.autocorrelation` (each weight one path).
     """
-    W = np.asarray(weights, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] < 4:
-        raise bad_parameter("weights", "an (n >= 4, n_weights) array", f"shape {W.shape}",
-                            cls=ShapeError)
+    W = _weights(weights, 4)
     n = W.shape[0]
-    ml = n // 2 if max_lag is None else int(max_lag)
+    ml = n // 2 if max_lag is None else check_int("max_lag", max_lag)
     if not 1 <= ml < n:
-        raise bad_parameter("max_lag", f"an integer in 1..{n - 1}", max_lag)
+        raise bad_parameter("max_lag", f"an integer in 1..{n - 1}", max_lag,
+                            "pass a lag shorter than the number of records")
+    z = check_positive("z", z)
     keep = np.ptp(W, axis=0) > 0  # constant weights have no autocorrelation
+    if not keep.any():
+        raise bad_parameter("weights", "a record with at least one weight that varies", "every weight constant",
+                            "a constant sequence has no autocorrelation; check that the run moved")
     ac = autocorrelation(W[:, keep, None], ml)  # the trajectory room's FFT estimator
-    return Autocorrelation(np.arange(ml + 1), ac.acf[:, 0], float(z) / np.sqrt(n), n)
+    return Autocorrelation(np.arange(ml + 1), ac.acf[:, 0], z / np.sqrt(n), n)
+
+
+#: Tolerance on ``plane @ plane.T = I`` in :func:`plane_circulation`.
+PLANE_ATOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -190,14 +212,24 @@ def plane_circulation(x: Any, plane: Any, *, n_batches: int = 20) -> PlaneCircul
     means
     accounts for the autocorrelation of the summand.
     """
-    X = np.asarray(x, dtype=np.float64)
-    U = np.asarray(plane, dtype=np.float64)
-    if X.ndim != 2 or U.shape != (2, X.shape[1]):
+    X = as_float_array("x", x)
+    if X.ndim != 2 or 0 in X.shape:
+        raise bad_parameter("x", "a non-empty (n, P) array of recorded states", f"shape {X.shape}",
+                            cls=ShapeError)
+    check_finite("x", X)
+    U = as_float_array("plane", plane)
+    if U.shape != (2, X.shape[1]):
         raise bad_parameter("plane", f"a (2, {X.shape[-1]}) array of two directions",
                             f"shapes x {X.shape}, plane {U.shape}", cls=ShapeError)
-    nb = int(n_batches)
-    if nb < 4 or X.shape[0] < 2 * nb + 1:
-        raise bad_parameter("n_batches", f"an integer in 4..{(X.shape[0] - 1) // 2}", n_batches)
+    check_finite("plane", U)
+    if np.max(np.abs(U @ U.T - np.eye(2))) > PLANE_ATOL:
+        raise bad_parameter("plane", "two orthonormal directions (plane @ plane.T = I)",
+                            f"plane @ plane.T = {np.round(U @ U.T, 6).tolist()}",
+                            "orthonormalise them: np.linalg.qr(plane.T)[0].T")
+    nb = check_int("n_batches", n_batches, low=4)
+    if X.shape[0] < 2 * nb + 1:
+        raise bad_parameter("n_batches", f"an integer in 4..{(X.shape[0] - 1) // 2}", n_batches,
+                            "pass fewer batches or a longer record")
     q = (X - X.mean(axis=0)) @ U.T
     dq = np.diff(q, axis=0)
     qm = 0.5 * (q[1:] + q[:-1])  # midpoint (Stratonovich) rule: no Itô drift term
@@ -272,23 +304,27 @@ def predicted_circulation_plane(H: Any, D: Any, lr: float, batch_size: int, *,
     >>> predicted_circulation_plane(H, np.eye(2), 0.01, 1).angular_momentum   # commuting
     0.0
     """
-    Ha = np.asarray(H, dtype=np.float64)
-    Da = np.asarray(D, dtype=np.float64)
-    if Ha.ndim != 2 or Ha.shape[0] != Ha.shape[1] or Da.shape != Ha.shape:
-        raise bad_parameter("H, D", "two square arrays of the same shape (P, P)",
-                            f"shapes {Ha.shape}, {Da.shape}", cls=ShapeError)
+    Ha = as_float_array("H", H)
+    if Ha.ndim != 2 or Ha.shape[0] != Ha.shape[1] or Ha.shape[0] < 2:
+        raise bad_parameter("H", "a square (P, P) array with P >= 2", f"shape {Ha.shape}", cls=ShapeError)
+    check_finite("H", Ha)
+    Da = as_float_array("D", D)
+    if Da.shape != Ha.shape:
+        raise bad_parameter("D", f"an array of the shape of H, {Ha.shape}", f"shape {Da.shape}",
+                            cls=ShapeError)
+    Ds = 0.5 * (check_finite("D", Da) + Da.T)
+    check_psd("D", Ds)  # a covariance (its symmetric part is used)
     eta = check_positive("lr", lr)
-    b = int(batch_size)
-    s = int(steps_per_record)
-    if b < 1 or s < 1:
-        raise bad_parameter("batch_size / steps_per_record", "integers >= 1", (batch_size, steps_per_record))
+    b = check_int("batch_size", batch_size, low=1)
+    s = check_int("steps_per_record", steps_per_record, low=1)
+    rel_tol = check_positive("rel_tol", rel_tol)
     lam, V = np.linalg.eigh(0.5 * (Ha + Ha.T))
-    keep = lam > check_positive("rel_tol", rel_tol) * max(lam.max(), 0.0)
+    keep = lam > rel_tol * max(lam.max(), 0.0)
     if keep.sum() < 2:
         raise bad_parameter("H", "a Hessian with at least two positive directions", int(keep.sum()))
     lam, V = lam[keep], V[:, keep]
     a = 1.0 - eta * lam                      # eigenvalues of A = I − ηH
-    Dt = V.T @ (0.5 * (Da + Da.T)) @ V       # D in the eigenbasis of H
+    Dt = V.T @ Ds @ V                        # D in the eigenbasis of H
     Sig = (eta**2 / b) * Dt / (1.0 - np.outer(a, a))   # discrete Lyapunov, elementwise
     phi = a**s
     M = Sig * phi[None, :] - phi[:, None] * Sig        # ΣΦ − ΦΣ in the eigenbasis

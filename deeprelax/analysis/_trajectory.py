@@ -20,7 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ShapeError, as_float_array, bad_parameter, check_positive
+from .._core import (
+    NotPSDError,
+    ShapeError,
+    as_float_array,
+    bad_parameter,
+    check_bool,
+    check_finite,
+    check_int,
+    check_positive,
+    check_psd,
+)
 
 __all__ = [
     "Estimate",
@@ -44,18 +54,78 @@ N_BATCHES = 20
 Z95 = 1.959963984540054
 
 
-def _paths(x: Any, burn_in: int = 0) -> np.ndarray:
-    """``x`` as ``(n_t, n_paths, d)`` with the burn-in dropped."""
+def _paths(x: Any, burn_in: Any = 0, min_t: int = 1, min_t_one_path: int | None = None) -> np.ndarray:
+    """``x`` validated as ``(n_t, n_paths, d)`` with the burn-in dropped.
+
+    ``x`` must be a non-empty, finite real array of shape (n_t, n_paths, d) or (n_t, d);
+    ``burn_in`` an integer that leaves at least ``min_t`` saved states (``min_t_one_path``
+    for a single path, when the estimator needs more of them: batch means).
+    """
     a = as_float_array("x", x)
-    if a.ndim == 2:
-        a = a[:, None, :]
-    if a.ndim != 3:
+    if a.ndim not in (2, 3):
         raise ShapeError(f"`x` must have shape (n_t, n_paths, d) or (n_t, d), got shape {a.shape}; "
                          "pass sol.x from sdeint")
-    b = int(burn_in)
-    if b < 0 or b >= a.shape[0]:
-        raise bad_parameter("burn_in", f"an integer in [0, n_t) = [0, {a.shape[0]})", burn_in)
+    if 0 in a.shape:
+        raise bad_parameter("x", "a non-empty array (n_t >= 1 saved states, n_paths >= 1, d >= 1)",
+                            f"shape {a.shape}", "pass sol.x from sdeint", cls=ShapeError)
+    check_finite("x", a)
+    if a.ndim == 2:
+        a = a[:, None, :]
+    need = min_t if min_t_one_path is None or a.shape[1] > 1 else min_t_one_path
+    n_t = a.shape[0]
+    if n_t < need:
+        raise bad_parameter("x", f"at least {need} saved states for this estimator", f"n_t = {n_t}",
+                            "pass a longer trajectory", cls=ShapeError)
+    b = check_int("burn_in", burn_in, low=0, fix="pass the number of leading saved states to drop")
+    if n_t - b < need:
+        raise bad_parameter("burn_in", f"an integer in [0, {n_t - need}] (leaving at least {need} of "
+                            f"the n_t = {n_t} saved states)", burn_in, "lower burn_in")
     return a[b:]
+
+
+def _check_n_batches(n_batches: Any) -> int:
+    """``n_batches`` as an int >= 2 (a batch-means standard error needs two batches)."""
+    return check_int("n_batches", n_batches, low=2,
+                     fix="pass n_batches >= 2: a standard error needs at least two batches")
+
+
+def _check_bins(bins: Any, d: int) -> Any:
+    """``bins`` as :func:`numpy.histogramdd` takes it: a count, or one count / edge array per axis."""
+    if not isinstance(bins, (list, tuple, np.ndarray)) or (isinstance(bins, np.ndarray) and bins.ndim == 0):
+        return check_int("bins", bins, low=1, fix="pass a number of bins per axis >= 1, or edges")
+    if len(bins) != d:
+        raise bad_parameter("bins", f"an integer or a sequence of {d} bin counts / edge arrays "
+                            "(one per coordinate)", f"a sequence of length {len(bins)}", cls=ShapeError)
+    out: list[Any] = []
+    for k, b in enumerate(bins):
+        name = f"bins[{k}]"
+        if not isinstance(b, (list, tuple, np.ndarray)) or (isinstance(b, np.ndarray) and b.ndim == 0):
+            out.append(check_int(name, b, low=1, fix="pass a number of bins >= 1, or edges"))
+            continue
+        e = check_finite(name, as_float_array(name, b, ndim=1))
+        if e.size < 2 or np.any(np.diff(e) <= 0):
+            raise bad_parameter(name, "at least two strictly increasing bin edges", b)
+        out.append(e)
+    return out
+
+
+def _check_range(range: Any, d: int) -> Any:
+    """``range`` as :func:`numpy.histogramdd` takes it: ``None`` or one ``(lo, hi)`` (or None) per axis."""
+    if range is None:
+        return None
+    if not isinstance(range, (list, tuple, np.ndarray)) or len(range) != d:
+        raise bad_parameter("range", f"None or a sequence of {d} (lo, hi) pairs (one per coordinate)",
+                            range, cls=ShapeError)
+    out: list[Any] = []
+    for k, r in enumerate(range):
+        if r is None:
+            out.append(None)
+            continue
+        pair = check_finite(f"range[{k}]", as_float_array(f"range[{k}]", r, shape=(2,)))
+        if not pair[0] < pair[1]:
+            raise bad_parameter(f"range[{k}]", "a pair (lo, hi) with lo < hi", r)
+        out.append((float(pair[0]), float(pair[1])))
+    return out
 
 
 def _replicates(values: np.ndarray, n_batches: int) -> np.ndarray:
@@ -118,7 +188,9 @@ def stationary_density(x: Any, bins: Any = 50, range: Any = None, *, burn_in: in
         counted in ``n_outside``), with ``edges``, ``centers`` and raw ``counts``.
     """
     a = _paths(x, burn_in)
-    pts = a.reshape(-1, a.shape[-1])
+    d = a.shape[-1]
+    bins, range = _check_bins(bins, d), _check_range(range, d)
+    pts = a.reshape(-1, d)
     counts, edges = np.histogramdd(pts, bins=bins, range=range)
     vol = np.ones(counts.shape)
     for k, e in enumerate(edges):
@@ -159,7 +231,8 @@ def moments(x: Any, *, burn_in: int = 0, n_batches: int = N_BATCHES) -> Moments:
         ``mean`` (d,), ``cov`` (d, d) over all pooled samples; ``mean_se``, ``cov_se``
         from the spread of per-path (or per-batch) estimates.
     """
-    a = _paths(x, burn_in)
+    n_batches = _check_n_batches(n_batches)
+    a = _paths(x, burn_in, min_t=1, min_t_one_path=2)
     d = a.shape[-1]
     pts = a.reshape(-1, d)
     mean = pts.mean(axis=0)
@@ -201,11 +274,16 @@ def autocorrelation(x: Any, max_lag: int | None = None, *, dt: float = 1.0, burn
         ``lags`` (L + 1,), ``acf`` (L + 1, d) averaged over paths, ``band`` = 1.96/√n_t
         (the 95 % band of white noise).
     """
-    a = _paths(x, burn_in)
+    a = _paths(x, burn_in, min_t=2)
+    dt = check_positive("dt", dt)
     n_t = a.shape[0]
-    L = n_t // 4 if max_lag is None else int(max_lag)
-    if L < 1 or L >= n_t:
-        raise bad_parameter("max_lag", f"an integer in [1, n_t) = [1, {n_t})", max_lag)
+    if max_lag is None:
+        L = max(1, n_t // 4)
+    else:
+        L = check_int("max_lag", max_lag)
+        if L < 1 or L >= n_t:
+            raise bad_parameter("max_lag", f"an integer in [1, n_t) = [1, {n_t})", max_lag,
+                                "pass a lag shorter than the (post-burn-in) trajectory")
     y = a - a.mean(axis=0)
     nfft = 1 << int(np.ceil(np.log2(2 * n_t)))
     f = np.fft.rfft(y, n=nfft, axis=0)
@@ -213,7 +291,7 @@ def autocorrelation(x: Any, max_lag: int | None = None, *, dt: float = 1.0, burn
     with np.errstate(invalid="ignore", divide="ignore"):
         ac = ac / ac[0]
     acf = np.nanmean(ac, axis=1)
-    return ACF(np.arange(L + 1) * check_positive("dt", dt), acf, Z95 / np.sqrt(n_t), n_t)
+    return ACF(np.arange(L + 1) * dt, acf, Z95 / np.sqrt(n_t), n_t)
 
 
 @dataclass(frozen=True)
@@ -245,7 +323,8 @@ def power_spectrum(x: Any, dt: float = 1.0, *, increments: bool = False, burn_in
         ``amplitude`` = |rFFT|/n (mean over paths) and its std over paths, shape
         (n_f, d); ``power`` = |rFFT|² dt/n, the periodogram (mean over paths).
     """
-    a = _paths(x, burn_in)
+    increments = check_bool("increments", increments)
+    a = _paths(x, burn_in, min_t=2 if increments else 1)
     dt = check_positive("dt", dt)
     y = np.diff(a, axis=0) if increments else a - a.mean(axis=0)
     n = y.shape[0]
@@ -311,9 +390,10 @@ def probability_current(x: Any, dt: float, bins: Any = 20, range: Any = None, *,
     bin is ≈ √(2 a count)/(N √Δt |B|), so prefer Δt small but not tiny relative to the
     run length.
     """
-    a = _paths(x, burn_in)
+    a = _paths(x, burn_in, min_t=2)
     dt = check_positive("dt", dt)
-    counts, sums, edges, vol, N = _binned_increments(a, bins, range)
+    d = a.shape[-1]
+    counts, sums, edges, vol, N = _binned_increments(a, _check_bins(bins, d), _check_range(range, d))
     J = sums / (N * dt * vol[..., None])
     centers = tuple(0.5 * (e[1:] + e[:-1]) for e in edges)
     return Current(J, counts / (N * vol), tuple(edges), centers, counts, N)
@@ -327,12 +407,20 @@ def angular_momentum(x: Any, dt: float, i: int = 0, j: int = 1, *, burn_in: int 
     For the OU process it equals (HΣ − ΣH)ᵢⱼ = 2Qᵢⱼ/β
     (:func:`deeprelax.theory.ou_angular_momentum`); it vanishes under detailed balance.
     """
-    a = _paths(x, burn_in)
+    n_batches = _check_n_batches(n_batches)
+    a = _paths(x, burn_in, min_t=2, min_t_one_path=3)
     dt = check_positive("dt", dt)
     d = a.shape[-1]
+    ij = []
     for name, v in (("i", i), ("j", j)):
-        if not 0 <= int(v) < d:
+        k = check_int(name, v)
+        if not 0 <= k < d:
             raise bad_parameter(name, f"a coordinate index in [0, {d})", v)
+        ij.append(k)
+    i, j = ij
+    if i == j:
+        raise bad_parameter("j", f"a coordinate index different from i = {i}", j,
+                            "the angular momentum of a coordinate with itself is identically 0")
     lm = (a[:-1, :, i] * a[1:, :, j] - a[:-1, :, j] * a[1:, :, i]) / dt
     return _estimate(_replicates(lm, n_batches))
 
@@ -366,12 +454,24 @@ def entropy_production_rate(x: Any, dt: float, diffusion: Any, bins: Any = 20, r
     noise bias. The discretisation bias (O(Δt) and the bin size) remains.
     Zero in expectation under detailed balance (:func:`deeprelax.theory` has the OU value).
     """
-    a = _paths(x, burn_in)
+    n_batches = _check_n_batches(n_batches)
+    a = _paths(x, burn_in, min_t=2)
     dt = check_positive("dt", dt)
     A = np.atleast_2d(as_float_array("diffusion", diffusion))
     d = a.shape[-1]
     if A.shape != (d, d):
         raise ShapeError(f"`diffusion` must have shape ({d}, {d}), got {A.shape}")
+    w = check_psd("diffusion", A)  # finite, symmetric, PSD
+    if not w[0] > 1e-12 * w[-1]:
+        raise NotPSDError(f"`diffusion` must be positive definite (invertible), got smallest eigenvalue "
+                          f"{w[0]:.3g} (largest {w[-1]:.3g}); pass the diffusion tensor a = gg^T/2 of a "
+                          "non-degenerate noise")
+    bins, range = _check_bins(bins, d), _check_range(range, d)
+    if a.shape[1] < 4 and a.shape[0] < 4 * n_batches:
+        raise bad_parameter("x", f"at least 4 n_batches = {4 * n_batches} saved states for fewer than 4 "
+                            "paths (two time batches of >= 2 states per replicate)",
+                            f"n_t = {a.shape[0]} after burn_in", "pass a longer path or lower `n_batches`",
+                            cls=ShapeError)
     Ainv = np.linalg.inv(A)
     if range is None:
         pts = a.reshape(-1, d)

@@ -173,13 +173,47 @@ add(_cases("analysis.angular_momentum", "dt", "angular_momentum(path, {v})", POS
 add(_cases("analysis.angular_momentum", "i", "angular_momentum(path, 0.1, i={v})", ["5", "2.5", "'0'"]))
 add(_cases("analysis.entropy_production_rate", "dt", "entropy_production_rate(path, {v}, np.eye(2))", POSITIVE))
 add(_cases("analysis.entropy_production_rate", "diffusion", "entropy_production_rate(path, 0.1, {v})",
-           ["'abc'", "None", "np.ones(3)", "-np.eye(2)", "np.full((2, 2), np.nan)"]))
+           ["'abc'", "None", "np.ones(3)", "-np.eye(2)", "np.full((2, 2), np.nan)",
+            "np.diag([1.0, 0.0])", "np.array([[1.0, 0.5], [0.0, 1.0]])"]))
+BINS = ["'abc'", "None", "0", "2.5", "[10, 10, 10]", "[10, 'a']", "[[0.0, 1.0], [1.0, 0.0]]",
+        "[[0.0, np.nan, 1.0], 10]", "[[0.0], 10]"]
+RANGE = ["'abc'", "3", "[(0.0, 1.0)]", "[(1.0, 0.0), (0.0, 1.0)]", "[(0.0, np.inf), None]",
+         "[(0.0, 1.0, 2.0), None]", "[('a', 'b'), None]"]
+add(_cases("analysis.stationary_density", "bins", "stationary_density(path, {v})", BINS))
+add(_cases("analysis.stationary_density", "range", "stationary_density(path, range={v})", RANGE))
+add(_cases("analysis.probability_current", "bins", "probability_current(path, 0.1, {v})", BINS))
+add(_cases("analysis.probability_current", "range", "probability_current(path, 0.1, range={v})", RANGE))
+add(_cases("analysis.entropy_production_rate", "bins", "entropy_production_rate(path, 0.1, np.eye(2), {v})",
+           BINS))
+add(_cases("analysis.entropy_production_rate", "range",
+           "entropy_production_rate(path, 0.1, np.eye(2), range={v})", RANGE))
+add(_cases("analysis.entropy_production_rate", "n_batches",
+           "entropy_production_rate(path, 0.1, np.eye(2), n_batches={v})", ["0", "1", "2.5", "'3'", "None"]))
+add(_cases("analysis.entropy_production_rate", "burn_in",
+           "entropy_production_rate(path, 0.1, np.eye(2), burn_in={v})", ["-1", "2.5", "'3'", "200"]))
+add(_cases("analysis.entropy_production_rate", "x", "entropy_production_rate({v}, 0.1, np.eye(2))",
+           PATH + ["path[:30]"], match="`x`"))
+add(_cases("analysis.angular_momentum", "j", "angular_momentum(path, 0.1, j={v})", ["0", "2", "-1", "1.5", "None"]))
+add(_cases("analysis.angular_momentum", "n_batches", "angular_momentum(path, 0.1, n_batches={v})",
+           ["0", "1", "2.5", "'3'"]))
+add(_cases("analysis.angular_momentum", "x", "angular_momentum({v}, 0.1)",
+           PATH + ["path[:2]", "path[:, :1]"], match="`x`|`j`"))
+add(_cases("analysis.power_spectrum", "increments", "power_spectrum(path, increments={v})", ["'yes'", "1", "None"]))
+add(_cases("analysis.power_spectrum", "burn_in", "power_spectrum(path, burn_in={v})", ["-1", "2.5", "200"]))
+add(_cases("analysis.autocorrelation", "burn_in", "autocorrelation(path, burn_in={v})", ["-1", "2.5", "199"]))
+add(_cases("analysis.moments", "burn_in", "moments(path, burn_in={v})", ["-1", "2.5", "'3'", "199"]))
+add(_cases("analysis.moments", "x", "moments({v})", ["path[:1]", "np.ones((10, 0))"], match="`x`"))
 
 # -- SGD weight trajectories of small networks ------------------------------------------------
 W = "W"
 add(_cases("analysis.increment_spectrum", "weights", "increment_spectrum({v})",
            ["'abc'", "None", "np.ones(3)", "np.full((64, 3), np.nan)"]))
 add(_cases("analysis.increment_spectrum", "epoch", f"increment_spectrum({W}, epoch={{v}})", POSITIVE))
+add(_cases("analysis.increment_spectrum", "weights", "increment_spectrum({v})",
+           ["np.ones((2, 3))", "np.ones((64, 0))", "np.ones((64, 3)) * 1j", "[[1.0, 2.0], [3.0]]"]))
+add(_cases("analysis.weight_autocorrelation", "weights", "weight_autocorrelation({v})",
+           ["np.ones((3, 3))", "np.ones((64, 3))", "np.ones((64, 3)) * 1j"]))
+add(_cases("analysis.weight_autocorrelation", "z", "weight_autocorrelation(W, z={v})", POSITIVE))
 add(_cases("analysis.weight_autocorrelation", "weights", "weight_autocorrelation({v})",
            ["'abc'", "None", "np.ones(3)", "np.full((64, 3), np.nan)"]))
 add(_cases("analysis.weight_autocorrelation", "max_lag", f"weight_autocorrelation({W}, max_lag={{v}})",
@@ -187,7 +221,10 @@ add(_cases("analysis.weight_autocorrelation", "max_lag", f"weight_autocorrelatio
 add(_cases("analysis.plane_circulation", "x", "plane_circulation({v}, np.eye(3)[:2])",
            ["'abc'", "None", "np.full((64, 3), np.nan)"]))
 add(_cases("analysis.plane_circulation", "plane", f"plane_circulation({W}, {{v}})",
-           ["'abc'", "None", "np.ones(3)", "np.ones((2, 5))"]))
+           ["'abc'", "None", "np.ones(3)", "np.ones((2, 5))", "2 * np.eye(3)[:2]", "np.ones((2, 3))",
+            "np.full((2, 3), np.nan)"]))
+add(_cases("analysis.plane_circulation", "x", "plane_circulation({v}, np.eye(3)[:2])",
+           ["np.ones(3)", "np.ones((64, 3)) * 1j", "np.ones((0, 3))"]))
 add(_cases("analysis.plane_circulation", "n_batches", f"plane_circulation({W}, np.eye(3)[:2], n_batches={{v}})",
            ["0", "2.5", "'3'"]))
 add(_cases("analysis.predicted_circulation_plane", "H", "predicted_circulation_plane({v}, np.eye(3), 0.1, 8)",
@@ -198,6 +235,14 @@ add(_cases("analysis.predicted_circulation_plane", "lr", "predicted_circulation_
            POSITIVE))
 add(_cases("analysis.predicted_circulation_plane", "batch_size",
            "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, {v})", INT_POS))
+add(_cases("analysis.predicted_circulation_plane", "D", "predicted_circulation_plane(np.eye(3), {v}, 0.1, 8)",
+           ["-np.eye(3)", "np.diag([1.0, -1.0, 1.0])"]))
+add(_cases("analysis.predicted_circulation_plane", "H", "predicted_circulation_plane({v}, np.eye(3), 0.1, 8)",
+           ["np.eye(3) * 1j", "np.diag([1.0, 0.0, 0.0])", "-np.eye(3)"]))
+add(_cases("analysis.predicted_circulation_plane", "steps_per_record",
+           "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, 8, steps_per_record={v})", INT_POS))
+add(_cases("analysis.predicted_circulation_plane", "rel_tol",
+           "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, 8, rel_tol={v})", POSITIVE))
 add(_cases("analysis.mlp_arch", "model", "mlp_arch({v})", ["None", "'mlp'", "nn.small_lenet()"]))
 add(_cases("analysis.mlp_loss_grad", "x", "mlp_loss_grad(tf, {v}, Xt, yt)",
            ["None", "'x'", "np.ones(5)"]))
@@ -207,65 +252,3 @@ add(_cases("analysis.sgd_trajectory", "n_epochs",
            "sgd_trajectory(tf, Xt, yt, xt, n_epochs={v}, batch_size=4)", INT_POS))
 add(_cases("analysis.sgd_trajectory", "noise",
            "sgd_trajectory(tf, Xt, yt, xt, noise={v}, n_epochs=1, batch_size=4)", CHOICE))
-
-
-
-#: Cases that the entry points of ``analysis/_trajectory.py`` and ``analysis/_deepnet.py`` (and
-#: the ``nn`` trajectory engine behind ``sgd_trajectory``) do not yet handle — a raw error, an
-#: error naming another parameter, or a silent acceptance (the outcome in the comment), as
-#: measured when this table was written. Those modules belong to the dynamics room; the
-#: cases are kept here, out of ``CASES``, so that the suite stays green and the gap stays
-#: visible: move a line into ``CASES`` once its entry point validates the parameter.
-KNOWN_GAPS: tuple[str, ...] = (
-    'stationary_density(np.ones((0, 2)))',  # unclear
-    'stationary_density(np.full((50, 2), np.nan))',  # raw
-    'stationary_density(path, burn_in=2.5)',  # accepted
-    "stationary_density(path, burn_in='3')",  # accepted
-    'moments(np.ones((0, 2)))',  # unclear
-    'moments(np.full((50, 2), np.nan))',  # accepted
-    'moments(path, n_batches=0)',  # accepted
-    'moments(path, n_batches=2.5)',  # accepted
-    "moments(path, n_batches='3')",  # accepted
-    'moments(path, n_batches=1)',  # accepted
-    'autocorrelation(np.ones((0, 2)))',  # unclear
-    'autocorrelation(np.full((50, 2), np.nan))',  # accepted
-    'autocorrelation(path, max_lag=2.5)',  # accepted
-    "autocorrelation(path, max_lag='3')",  # accepted
-    'power_spectrum(np.ones((0, 2)))',  # unclear
-    'power_spectrum(np.full((50, 2), np.nan))',  # accepted
-    'probability_current(np.ones((0, 2)), 0.1)',  # unclear
-    'probability_current(np.full((50, 2), np.nan), 0.1)',  # raw
-    "angular_momentum(path, 0.1, i='0')",  # raw
-    'entropy_production_rate(path, 0.1, -np.eye(2))',  # accepted
-    'entropy_production_rate(path, 0.1, np.full((2, 2), np.nan))',  # accepted
-    "increment_spectrum('abc')",  # raw
-    'increment_spectrum(np.full((64, 3), np.nan))',  # accepted
-    "weight_autocorrelation('abc')",  # raw
-    'weight_autocorrelation(np.full((64, 3), np.nan))',  # accepted
-    'weight_autocorrelation(W, max_lag=2.5)',  # accepted
-    "weight_autocorrelation(W, max_lag='3')",  # accepted
-    "plane_circulation('abc', np.eye(3)[:2])",  # raw
-    'plane_circulation(None, np.eye(3)[:2])',  # raw
-    'plane_circulation(np.full((64, 3), np.nan), np.eye(3)[:2])',  # accepted
-    "plane_circulation(W, 'abc')",  # raw
-    "predicted_circulation_plane('abc', np.eye(3), 0.1, 8)",  # raw
-    'predicted_circulation_plane(np.full((3, 3), np.nan), np.eye(3), 0.1, 8)',  # raw
-    "predicted_circulation_plane(np.eye(3), 'abc', 0.1, 8)",  # raw
-    'predicted_circulation_plane(np.eye(3), np.full((3, 3), np.nan), 0.1, 8)',  # raw
-    "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, '3')",  # accepted
-    'predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, None)',  # raw
-    'predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, True)',  # accepted
-    "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, float('nan'))",  # raw
-    'predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, 2.5)',  # accepted
-    'predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, [3])',  # raw
-    "mlp_loss_grad(tf, 'x', Xt, yt)",  # raw
-    "sgd_trajectory(tf, Xt, yt, xt, n_epochs='3', batch_size=4)",  # accepted
-    'sgd_trajectory(tf, Xt, yt, xt, n_epochs=None, batch_size=4)',  # raw
-    'sgd_trajectory(tf, Xt, yt, xt, n_epochs=True, batch_size=4)',  # accepted
-    "sgd_trajectory(tf, Xt, yt, xt, n_epochs=float('nan'), batch_size=4)",  # raw
-    'sgd_trajectory(tf, Xt, yt, xt, n_epochs=2.5, batch_size=4)',  # accepted
-    'sgd_trajectory(tf, Xt, yt, xt, n_epochs=[3], batch_size=4)',  # raw
-)
-_gaps = set(KNOWN_GAPS)
-KNOWN_GAP_CASES = [c for c in CASES if c.code in _gaps]
-CASES = [c for c in CASES if c.code not in _gaps]
