@@ -41,6 +41,7 @@ from .._core import (
     Status,
     as_float_array,
     bad_parameter,
+    check_bool,
     check_choice,
     check_finite,
     check_int,
@@ -319,6 +320,7 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
     """
     m = _check_model(model)
     check_choice("engine", engine, ENGINES)
+    progress = check_bool("progress", progress)
     compiled = is_dense_relu_dense(m)
     if engine == "compiled" and not compiled:
         mlp_arch(m)  # raises with the reason
@@ -329,6 +331,8 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
                             "dropout masks are a second noise source the engine does not model")
     Xa = np.ascontiguousarray(as_float_array("X", X))
     check_finite("X", Xa)
+    if Xa.ndim < 1 or Xa.shape[0] < 1:
+        raise bad_parameter("X", "at least one sample (N >= 1 rows)", f"shape {Xa.shape}", cls=ShapeError)
     ya = m._labels(y, Xa.shape[0])
     P = m.dim
     x = np.array(as_float_array("x0", x0), copy=True)
@@ -338,6 +342,7 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
     v = np.zeros(P) if v0 is None else np.array(as_float_array("v0", v0), copy=True)
     if v.shape != (P,):
         raise bad_parameter("v0", f"a vector of shape ({P},)", f"shape {v.shape}", cls=ShapeError)
+    check_finite("v0", v)
     lr = check_positive("lr", lr)
     mom = check_float("momentum", momentum)
     if not 0.0 <= mom < 1.0:
@@ -354,10 +359,7 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
         noise, P, noise_trace=noise_trace, noise_factor=noise_factor)
     if gnoise.dim != P:
         raise bad_parameter("noise", f"a GradientNoise of dim {P}", gnoise.dim, cls=ShapeError)
-    rec = np.arange(P) if record is None else np.ascontiguousarray(np.asarray(record, np.int64))
-    if rec.ndim != 1 or rec.size == 0 or rec.min() < 0 or rec.max() >= P:
-        raise bad_parameter("record", f"a non-empty array of indices in 0..{P - 1}", record,
-                            cls=ShapeError)
+    rec = np.arange(P) if record is None else _record_indices(record, P)
     if n_epochs * rec.size * 8 > MAX_RECORD_BYTES:
         raise bad_parameter("record", f"a subset whose record fits in {MAX_RECORD_BYTES} bytes",
                             f"{n_epochs} epochs x {rec.size} weights",
@@ -386,6 +388,30 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
                       "compiled" if use_compiled else "generic",
                       Status.NONFINITE if code else Status.SUCCESS, msg, int(counters[0]),
                       int(counters[1]))
+
+
+def _record_indices(record: Any, P: int) -> np.ndarray:
+    """``record`` as a non-empty C-contiguous int64 vector of indices in 0..P−1 (not a bool mask)."""
+    if isinstance(record, (str, bytes)):
+        raise bad_parameter("record", f"a non-empty array of integer indices in 0..{P - 1}", record)
+    try:
+        raw = np.asarray(record)
+    except (TypeError, ValueError) as exc:  # ragged nests
+        raise bad_parameter("record", f"a non-empty array of integer indices in 0..{P - 1}",
+                            f"{type(record).__name__} ({exc})") from None
+    if raw.dtype.kind == "f" and raw.size and np.all(np.isfinite(raw)) and np.all(raw == np.floor(raw)):
+        raw = raw.astype(np.int64)  # integral floats (an index array that went through float)
+    if raw.dtype.kind not in "iu":
+        fix = "pass np.flatnonzero(mask) for a boolean mask" if raw.dtype.kind == "b" else ""
+        raise bad_parameter("record", f"a non-empty array of integer indices in 0..{P - 1}",
+                            f"an array of dtype {raw.dtype}", fix)
+    rec = np.ascontiguousarray(raw, dtype=np.int64)
+    if rec.ndim != 1 or rec.size == 0:
+        raise bad_parameter("record", f"a non-empty 1-D array of indices in 0..{P - 1}", f"shape {rec.shape}",
+                            cls=ShapeError)
+    if rec.min() < 0 or rec.max() >= P:
+        raise bad_parameter("record", f"indices in 0..{P - 1}", f"range {rec.min()}..{rec.max()}")
+    return rec
 
 
 def _bar(total: int, on: bool) -> Any:

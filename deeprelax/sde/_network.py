@@ -42,6 +42,7 @@ import numpy as np
 from .._core import (
     ParameterError,
     ShapeError,
+    as_float_array,
     bad_parameter,
     check_choice,
     check_finite,
@@ -171,7 +172,7 @@ def sgd_surrogate(noise_factor: Any = None, *, batch_size: int = 1, D: Any = Non
                              "(noise='gaussian'): a (P, m) factor L with L L^T = D/b "
                              "(NoiseSpectrum.minibatch_factor), or pass D and batch_size")
     if D is not None:
-        Da = np.asarray(D, dtype=np.float64)
+        Da = as_float_array("D", D)
         if Da.ndim != 2 or Da.shape[0] != Da.shape[1]:
             raise bad_parameter("D", "a square (P, P) covariance", f"shape {Da.shape}",
                                 cls=ShapeError)
@@ -180,10 +181,10 @@ def sgd_surrogate(noise_factor: Any = None, *, batch_size: int = 1, D: Any = Non
         w, V = np.linalg.eigh(0.5 * (Da + Da.T))
         L = V * np.sqrt(np.clip(w, 0.0, None) / b)
     else:
-        L = np.asarray(noise_factor, dtype=np.float64)
+        L = as_float_array("noise_factor", noise_factor)
     L = np.ascontiguousarray(L)
-    P = L.shape[0] if dim is None else check_int("dim", dim, low=1)
-    if L.ndim != 2 or L.shape[0] != P:
+    P = (L.shape[0] if L.ndim else 0) if dim is None else check_int("dim", dim, low=1)
+    if L.ndim != 2 or L.shape[0] != P or L.shape[1] < 1:
         raise bad_parameter("noise_factor", f"a ({P}, m) factor", f"shape {L.shape}",
                             cls=ShapeError)
     check_finite("noise_factor", L)

@@ -119,6 +119,39 @@ add(_cases("nn.sgd_trajectory", "batch_size", "sgd_trajectory(m, X, y, x, batch_
            ["0", "-1", "2.5", "1000"]))
 add(_cases("nn.sgd_trajectory", "x0", "sgd_trajectory(m, X, y, {v}, batch_size=8, n_epochs=2, burn_in=0)",
            ["x[:3]", "np.full(m.dim, np.nan)", "'abc'", "None"]))
+_TR = "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in=0, {p}={{v}})"
+add(_cases("nn.sgd_trajectory", "record", _TR.format(p="record"),
+           ["'abc'", "[]", "[-1]", "[m.dim]", "[0.5, 1.5]", "np.ones(m.dim, bool)", "[[0, 1]]", "[[0, 1], [2]]",
+            "[float('nan')]"]))
+add(_cases("nn.sgd_trajectory", "v0", _TR.format(p="v0"),
+           ["x[:3]", "np.full(m.dim, np.nan)", "'abc'", "np.ones(m.dim) * 1j"]))
+add(_cases("nn.sgd_trajectory", "weight_decay", _TR.format(p="weight_decay"),
+           ["-1.0", "float('nan')", "'0.1'", "None"]))
+add(_cases("nn.sgd_trajectory", "full_grad_every",
+           "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in=0, noise='none', full_grad_every={v})",
+           ["0", "2.5", "'3'", "None"]))
+add(_cases("nn.sgd_trajectory", "engine", _TR.format(p="engine"), ["'fast'", "None", "3"]))
+add([Case("nn.sgd_trajectory", "engine", "sgd_trajectory(tiny_fc(), X, y, tiny_fc().init(0), batch_size=8, "
+           "n_epochs=2, burn_in=0, engine='compiled')", match="`model`|`engine`",
+           note="engine='compiled' needs a [Flatten, Dense, ReLU, Dense] network")])
+add(_cases("nn.sgd_trajectory", "progress", _TR.format(p="progress"), ["'yes'", "1", "None"]))
+add(_cases("nn.sgd_trajectory", "noise", _TR.format(p="noise"), ["'nope'", "None", "3"]))
+add(_cases("nn.sgd_trajectory", "noise_trace",
+           "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in=0, noise='isotropic', noise_trace={v})",
+           ["None", "-1.0", "float('nan')", "'1'"]))
+add([Case("nn.sgd_trajectory", "noise_trace", "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in=0, "
+          "noise='isotropic', noise_trace=0.0)", expect="benign",
+          note="a zero trace is isotropic noise of zero size: full-batch GD, a valid limit")])
+add(_cases("nn.sgd_trajectory", "noise_factor",
+           "sgd_trajectory(m, X, y, x, batch_size=8, n_epochs=2, burn_in=0, noise='gaussian', noise_factor={v})",
+           ["None", "np.ones((3, 2))", "np.full((m.dim, 2), np.nan)", "'abc'", "3.0", "np.ones((m.dim, 0))",
+            "np.ones((m.dim, 2)) * 1j"]))
+add(_cases("nn.sgd_trajectory", "X", "sgd_trajectory(m, {v}, y, x, batch_size=8, n_epochs=2, burn_in=0)",
+           ["X[:0]", "np.full_like(X, np.nan)", "'abc'", "np.ones((20, 3))"]))
+add(_cases("nn.sgd_trajectory", "y", "sgd_trajectory(m, X, {v}, x, batch_size=8, n_epochs=2, burn_in=0)",
+           ["y[:5]", "np.full(20, 9)", "y * 0.5", "None"]))
+add(_cases("nn.sgd_trajectory", "model", "sgd_trajectory({v}, X, y, x, batch_size=8, n_epochs=2, burn_in=0)",
+           ["None", "3", "mlp((1, 7, 7), (4,), 5, dropout=0.5)"]))
 add(_cases("nn.mlp_arch", "model", "mlp_arch({v})", ["None", "small_lenet()"]))
 add(_cases("nn.mlp_loss_grad", "x", "mlp_loss_grad(m, {v}, X, y)", ["x[:3]", "'abc'", "None"]))
 add(_cases("nn.mlp_loss_grad", "y", "mlp_loss_grad(m, x, X, {v})", ["np.full(20, 9)", "y[:4]"]))
