@@ -1,7 +1,9 @@
 """SGD-VI Fig. 3 (claim 17) and claim 15's network side: SGD in steady state against its controls.
 
-tiny-fc without batch norm (49-16-5, 885 parameters) on 7×7 MNIST digits 0–4 (sklearn
-8×8 digits when the MNIST files are absent; see ``info["data"]``). SGD runs a burn-in
+Paper and full scales: tiny-fc without batch norm (49-16-5, 885 parameters) on 7×7 MNIST
+digits 0–4 (the MNIST files are required). Quick scale: a 40-8-5 net (373 parameters) on
+4,000 generated MNIST-1D samples of classes 0–4, so that even without data files N/P ≈ 10.6
+and SGD reaches a steady state in seconds (``dataset``; see ``info["data"]``). SGD runs a burn-in
 (``lr_burn`` then the constant ``lr``) to the checkpoint x_c; a **stationarity test**
 (trend of the full loss over the recorded SGD epochs, batch means) gates the analysis.
 From x_c, with the same number of updates per epoch, every run is recorded once per epoch:
@@ -50,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from deeprelax import landscapes, nn, sde
+from deeprelax._core import ParameterError
 from deeprelax.analysis import (
     noise_spectrum,
     plane_circulation,
@@ -57,6 +60,7 @@ from deeprelax.analysis import (
     weight_autocorrelation,
 )
 from deeprelax.analysis._deepnet import increment_spectrum
+from deeprelax.data import load_mnist1d
 from experiments._base import Results, check_row, claim_row, config_dict
 from experiments.noise_spectrum import small_mnist
 
@@ -76,6 +80,9 @@ class Config:
 
     Attributes
     ----------
+    dataset
+        ``"mnist"``: 7×7 MNIST (8×8 sklearn digits without the files); ``"mnist1d"``: generated
+        MNIST-1D (40 inputs, as many samples as asked: N/P ≥ 10 at the quick scale without files)
     n_train
         training images N (the paper's regime needs N/P ≥ 10, P = 885)
     hidden
@@ -130,8 +137,9 @@ class Config:
         seed of the data subset, initialisation, minibatches and noise
     """
 
-    n_train: int = 1500
-    hidden: int = 16
+    dataset: str = "mnist1d"
+    n_train: int = 4000
+    hidden: int = 8
     batch_norm: bool = False
     n_classes: int = 5
     lr_burn: float = 0.1
@@ -139,7 +147,7 @@ class Config:
     lr: float = 0.05
     weight_decay: float = 2e-3
     batch_size: int = 128
-    burn_in: int = 300
+    burn_in: int = 1000
     control_burn_in: int = 10
     epochs: int = 250
     full_grad_every: int = 4
@@ -160,15 +168,16 @@ class Config:
     @classmethod
     def paper(cls) -> Config:
         """10,000 images (N/P = 11.3), 3,000 burn-in epochs, 2,000 recorded epochs per run."""
-        return cls(n_train=10_000, burn_fast=200, burn_in=2800, control_burn_in=50, epochs=2000,
-                   full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
+        return cls(dataset="mnist", n_train=10_000, hidden=16, burn_fast=200, burn_in=2800,
+                   control_burn_in=50, epochs=2000, full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
                    quad_surrogate=True, vi_burn_in=300, vi_epochs=500, gd_steps=4000)
 
     @classmethod
     def full(cls) -> Config:
         """30,000 images (the paper's N), 10^4 recorded epochs (hours; resumable with stage_dir)."""
-        return cls(n_train=30_000, burn_fast=200, burn_in=4800, control_burn_in=100, epochs=10_000,
-                   full_grad_every=10, n_noise=10_000, n_components=200, n_batches=20,
+        return cls(dataset="mnist", n_train=30_000, hidden=16, burn_fast=200, burn_in=4800,
+                   control_burn_in=100, epochs=10_000, full_grad_every=10, n_noise=10_000,
+                   n_components=200, n_batches=20,
                    quad_surrogate=True, vi_burn_in=500, vi_epochs=2000, gd_steps=10_000)
 
 
@@ -332,10 +341,25 @@ def _fobj(model: nn.Sequential, X: np.ndarray, y: np.ndarray, wd: float,
 
 
 # --------------------------------------------------------------------------- run
+def _data(c: Config) -> tuple[np.ndarray, np.ndarray, str, tuple]:
+    """(X, y, source, input shape) of ``c.dataset``: N = ``c.n_train`` of the first ``n_classes``."""
+    if c.dataset == "mnist":
+        return small_mnist(c.n_train, c.n_classes, c.seed)
+    if c.dataset != "mnist1d":
+        raise ParameterError(f"`dataset` must be 'mnist' or 'mnist1d', got {c.dataset!r}")
+    # MNIST-1D has 10 balanced classes: generate enough samples that the first n_classes
+    # leave n_train after the validation/test splits
+    n = int(np.ceil(c.n_train * 10 / c.n_classes / 0.72)) + 100
+    s = load_mnist1d(n_samples=n, seed=c.seed, val_fraction=0.1, test_fraction=0.2)
+    keep = s.train.y < c.n_classes
+    X, y = s.train.X[keep][:c.n_train], s.train.y[keep][:c.n_train]
+    return X, y, f"MNIST-1D (generated, {n} samples, first {c.n_classes} classes)", tuple(X.shape[1:])
+
+
 def run(config: Config, *, progress: bool = False) -> Results:
     c = config
     t_start = time.process_time()
-    X, y, src, shape = small_mnist(c.n_train, c.n_classes, c.seed)
+    X, y, src, shape = _data(c)
     model = nn.mlp(shape, (c.hidden,), c.n_classes, batch_norm=c.batch_norm, name="tiny_fc")
     P, N = model.dim, X.shape[0]
     spe = -(-N // c.batch_size)
