@@ -88,7 +88,7 @@ def increment_spectrum(weights: Any, epoch: float = 1.0) -> IncrementSpectrum:
     Parameters
     ----------
     weights : array_like (n, n_w)
-        Weights recorded once per epoch (``Trajectory.weights``).
+        Weights recorded once per epoch (``Trajectory.weights``), finite, n >= 3.
     epoch : float
         Spacing of the records (in epochs).
 
@@ -134,6 +134,7 @@ def weight_autocorrelation(weights: Any, max_lag: int | None = None,
     Parameters
     ----------
     weights : array_like (n, n_w)
+        Finite, n >= 4, at least one weight not constant (constant weights are skipped).
     max_lag : int, optional
         Largest lag (default n // 2).
     z : float
@@ -193,8 +194,8 @@ def plane_circulation(x: Any, plane: Any, *, n_batches: int = 20) -> PlaneCircul
     x : array_like (n, P)
         States recorded at equal intervals (full weight vectors, or any coordinates).
     plane : array_like (2, P)
-        Two orthonormal directions, e.g. the top two eigenvectors of D
-        (``NoiseSpectrum.components[:2]``).
+        Two orthonormal directions (``plane @ plane.T = I`` to ``PLANE_ATOL``), e.g. the
+        top two eigenvectors of D (``NoiseSpectrum.components[:2]``).
     n_batches : int
         Batches of the batch-means standard error (≥ 4).
 
@@ -280,7 +281,8 @@ def predicted_circulation_plane(H: Any, D: Any, lr: float, batch_size: int, *,
     H : array_like (P, P)
         Hessian at the steady-state point.
     D : array_like (P, P)
-        Per-sample gradient covariance there.
+        Per-sample gradient covariance there (positive semi-definite; its symmetric part
+        is used).
     lr : float
         η.
     batch_size : int

@@ -7,6 +7,14 @@ treat paths as independent replicates (per-path averages); a single path is spli
 ``n_batches`` contiguous time batches (batch means), which assumes the batches are
 longer than the correlation time.
 
+Inputs are checked once, at the entry point (never inside the loops): ``x`` a non-empty,
+finite real array with enough saved states for the estimator; ``burn_in``, ``max_lag``,
+``n_batches``, ``i``, ``j`` integers (``2.5``, ``'3'`` and ``True`` are refused, not
+truncated), ``n_batches >= 2`` (a batch-means standard error needs two batches); ``bins``
+and ``range`` as :func:`numpy.histogramdd` takes them; ``diffusion`` symmetric positive
+definite. A bad value raises a :class:`~deeprelax._core.errors.DeepRelaxError` naming the
+parameter.
+
 References
 ----------
 Chaudhari & Soatto, arXiv:1710.11029 (probability current, limit cycles, §2.7 OU
@@ -223,7 +231,8 @@ def moments(x: Any, *, burn_in: int = 0, n_batches: int = N_BATCHES) -> Moments:
     burn_in : int
         Leading saved states to drop.
     n_batches : int
-        Time batches for a single path (batch means).
+        Time batches for a single path (batch means), >= 2 (capped at the number of
+        saved states); ignored for an ensemble (paths are the replicates).
 
     Returns
     -------
@@ -406,6 +415,22 @@ def angular_momentum(x: Any, dt: float, i: int = 0, j: int = 1, *, burn_in: int 
     With midpoints, ½(xₖ + xₖ₊₁)ᵢ Δxⱼ − ½(xₖ + xₖ₊₁)ⱼ Δxᵢ = xₖ,ᵢ xₖ₊₁,ⱼ − xₖ,ⱼ xₖ₊₁,ᵢ exactly.
     For the OU process it equals (HΣ − ΣH)ᵢⱼ = 2Qᵢⱼ/β
     (:func:`deeprelax.theory.ou_angular_momentum`); it vanishes under detailed balance.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_t, n_paths, d) or (n_t, d)
+        Saved states, d >= 2 (at least 3 saved states for a single path).
+    dt : float
+        Time between saved states.
+    i, j : int
+        Two different coordinate indices in [0, d).
+    burn_in : int
+    n_batches : int
+        Time batches of a single path (batch means), >= 2.
+
+    Returns
+    -------
+    Estimate
     """
     n_batches = _check_n_batches(n_batches)
     a = _paths(x, burn_in, min_t=2, min_t_one_path=3)
@@ -435,11 +460,13 @@ def entropy_production_rate(x: Any, dt: float, diffusion: Any, bins: Any = 20, r
     dt : float
         Time between saved states.
     diffusion : array_like, shape (d, d)
-        The constant diffusion tensor a = ½ggᵀ (β⁻¹D for Langevin / SGD), invertible.
+        The constant diffusion tensor a = ½ggᵀ (β⁻¹D for Langevin / SGD): symmetric
+        positive definite.
     bins, range
         The grid for J and ρ (as :func:`numpy.histogramdd`).
     burn_in, n_batches
-        Replicates are groups of paths (or time batches of one path).
+        Replicates are groups of paths (or time batches of one path); ``n_batches >= 2``,
+        and fewer than 4 paths need ``4 n_batches`` saved states.
 
     Returns
     -------

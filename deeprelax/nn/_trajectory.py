@@ -277,7 +277,8 @@ def sgd_trajectory(model: Any, X: Any, y: Any, x0: Any, *, noise: str | Gradient
     noise_factor : array_like (P, m), optional
         L with L Lᵀ = D/b for ``noise="gaussian"``.
     record : array_like of int, optional
-        Weights to store (default all P; required when n_epochs × P × 8 bytes exceeds
+        Indices of the weights to store, in 0..P−1 (not a boolean mask: pass
+        ``np.flatnonzero(mask)``; default all P; required when n_epochs × P × 8 bytes exceeds
         ``MAX_RECORD_BYTES``).
     seed : int
         Stream seed: minibatch indices and noise come from one xoshiro256++ stream.

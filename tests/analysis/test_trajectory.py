@@ -106,3 +106,42 @@ def test_bad_input():
         A.moments(np.zeros((5, 2, 1)), burn_in=5)
     with pytest.raises(ValueError, match="`errors` must be positive"):
         A.fit_order([1, 2, 3], [1, 0, 1])
+
+
+def test_valid_bins_and_range_forms_pass_through_to_histogramdd(rng):
+    """Every form numpy.histogramdd takes (a count, one count or edge array per axis, a range
+    with a None axis) gives numpy's own histogram; the checks only refuse what numpy would
+    mis-handle or reject with a raw error."""
+    x = rng.normal(size=(400, 2))
+    edges = np.linspace(-3.0, 3.0, 7)
+    for bins, rng_ in ((8, None), ([5, edges], None), ((4, 6), [(-2.0, 2.0), None]), (np.int64(3), [(-1, 1)] * 2)):
+        got = A.stationary_density(x, bins, rng_)
+        want, want_edges = np.histogramdd(x, bins=bins, range=rng_)
+        assert np.array_equal(got.counts, want)
+        assert all(np.array_equal(a, b) for a, b in zip(got.edges, want_edges))
+    # negative control: the checks do refuse a count that numpy would truncate
+    with pytest.raises(ValueError, match="`bins` must be an integer"):
+        A.stationary_density(x, 2.5)
+
+
+def test_counts_are_integers_not_truncated(rng):
+    """burn_in / max_lag / n_batches take integral values (1e1 is 10) and refuse 2.5 instead of
+    truncating it; n_batches = 1 (no standard error from one batch) is refused."""
+    x = rng.normal(size=(200, 2)).cumsum(axis=0)
+    a, b = A.autocorrelation(x, 1e1, burn_in=4.0), A.autocorrelation(x, 10, burn_in=4)
+    assert np.array_equal(a.acf, b.acf)
+    for kw in ({"max_lag": 2.5}, {"burn_in": 2.5}, {"max_lag": True}):
+        with pytest.raises(ValueError, match=f"`{next(iter(kw))}` must be an integer"):
+            A.autocorrelation(x, **kw)
+    with pytest.raises(ValueError, match="`n_batches` must be an integer >= 2"):
+        A.moments(x, n_batches=1)
+    assert A.moments(x, n_batches=2).n_replicates == 2
+
+
+def test_entropy_production_refuses_a_diffusion_that_is_not_positive_definite(rng):
+    x = rng.normal(size=(400, 2)).cumsum(axis=0) * 0.1
+    ok = A.entropy_production_rate(x, 0.1, np.eye(2), 6, n_batches=4)
+    assert np.isfinite(ok.value) and ok.n == 4
+    for bad in (-np.eye(2), np.diag([1.0, 0.0]), np.array([[1.0, 0.5], [0.0, 1.0]])):
+        with pytest.raises(ValueError, match="`diffusion` must be"):
+            A.entropy_production_rate(x, 0.1, bad, 6)

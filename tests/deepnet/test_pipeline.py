@@ -113,6 +113,14 @@ def test_pipeline_input_errors(rng):
         increment_spectrum(np.ones((2, 4)))
     with pytest.raises(ShapeError, match=r"`plane` must be a \(2, 3\) array"):
         plane_circulation(np.ones((100, 3)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"`plane` must be two orthonormal directions"):
+        plane_circulation(rng.standard_normal((100, 3)), 2 * np.eye(3)[:2])
+    q = np.linalg.qr(rng.standard_normal((3, 2)))[0].T  # orthonormal rows: accepted
+    assert np.isfinite(plane_circulation(rng.standard_normal((100, 3)), q).angular_momentum)
+    with pytest.raises(ValueError, match=r"`weights` must be finite"):
+        increment_spectrum(np.full((8, 2), np.nan))
+    with pytest.raises(ValueError, match=r"`weights` must be a record with at least one weight that varies"):
+        weight_autocorrelation(np.ones((8, 2)))
 
 
 def test_predicted_circulation_plane_matches_a_simulated_sgd_map(rng):

@@ -209,3 +209,20 @@ def test_input_errors(net):
     with pytest.raises(ParameterError, match=r"`model` must be a network without Dropout"):
         m = nn.mlp((1, 7, 7), (8,), 5, dropout=0.5)
         sgd_trajectory(m, X, y, m.init(0))
+
+
+def test_record_takes_indices_not_a_mask(net):
+    """Integer indices and integral floats record the same weights; a boolean mask (which
+    np.asarray(mask, int64) would turn into indices 0 and 1) and fractional indices are refused."""
+    model, x, X, y = net
+    kw = dict(noise="none", lr=0.1, n_epochs=2, burn_in=0, batch_size=16)
+    a = sgd_trajectory(model, X, y, x, record=[3, 7], **kw)
+    b = sgd_trajectory(model, X, y, x, record=np.array([3.0, 7.0]), **kw)
+    assert np.array_equal(a.weights, b.weights) and b.record.dtype == np.int64
+    mask = np.zeros(model.dim, bool)
+    mask[[3, 7]] = True
+    with pytest.raises(ParameterError, match="`record` must be .*integer indices.*flatnonzero"):
+        sgd_trajectory(model, X, y, x, record=mask, **kw)
+    with pytest.raises(ParameterError, match="`record` must be"):
+        sgd_trajectory(model, X, y, x, record=[0.5], **kw)
+    assert np.array_equal(sgd_trajectory(model, X, y, x, record=np.flatnonzero(mask), **kw).weights, a.weights)
