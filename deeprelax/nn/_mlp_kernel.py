@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import ParameterError, ShapeError, bad_parameter, check_finite, jit
+from .._core import ParameterError, ShapeError, as_float_array, bad_parameter, check_finite, jit
 
 __all__ = ["MLPArch", "mlp_arch", "is_dense_relu_dense", "mlp_loss_grad", "prepare_data"]
 
@@ -136,13 +136,19 @@ def loss_grad(x, X, y, idx, n_idx, n_in, h, K, g, z1, z2):  # pragma: no cover -
 
 
 def prepare_data(n_in: int, n_classes: int, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) as C-contiguous float64 (N, n_in) and int64 (N,), validated."""
-    Xa = np.ascontiguousarray(np.asarray(X, dtype=np.float64).reshape(np.shape(X)[0], -1))
-    if Xa.shape[1] != n_in:
-        raise bad_parameter("X", f"samples with {n_in} inputs", f"shape {np.shape(X)}",
+    """(X, y) as C-contiguous float64 (N, n_in) and int64 (N,), validated (N >= 1)."""
+    Xr = as_float_array("X", X)
+    if Xr.ndim < 1 or Xr.shape[0] < 1 or Xr[0].size != n_in:
+        raise bad_parameter("X", f"N >= 1 samples with {n_in} inputs each", f"shape {Xr.shape}",
                             cls=ShapeError)
+    Xa = np.ascontiguousarray(Xr.reshape(Xr.shape[0], -1))
     check_finite("X", Xa)
-    ya = np.ascontiguousarray(np.asarray(y, dtype=np.int64))
+    if y is None or isinstance(y, (str, bytes)):
+        raise bad_parameter("y", f"{Xa.shape[0]} integer labels in 0..{n_classes - 1}", y)
+    yr = np.asarray(y)
+    if yr.dtype.kind not in "iu":
+        raise bad_parameter("y", "integer class labels", f"dtype {yr.dtype}", "cast with y.astype(int)")
+    ya = np.ascontiguousarray(yr, dtype=np.int64)
     if ya.shape != (Xa.shape[0],) or ya.min() < 0 or ya.max() >= n_classes:
         raise bad_parameter("y", f"{Xa.shape[0]} labels in 0..{n_classes - 1}",
                             f"shape {ya.shape}, range [{ya.min()}, {ya.max()}]", cls=ShapeError)
@@ -174,6 +180,7 @@ def mlp_loss_grad(model: Any, x: Any, X: Any, y: Any) -> tuple[float, np.ndarray
     if xa.shape != (arch.dim,):
         raise bad_parameter("x", f"a vector of shape ({arch.dim},)", f"shape {xa.shape}",
                             cls=ShapeError)
+    check_finite("x", xa)
     g = np.empty(arch.dim)
     full = np.arange(Xa.shape[0])
     f = loss_grad(xa, Xa, ya, full, full.size, arch.n_in, arch.hidden, arch.n_classes, g,

@@ -245,7 +245,14 @@ add(_cases("analysis.predicted_circulation_plane", "rel_tol",
            "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, 8, rel_tol={v})", POSITIVE))
 add(_cases("analysis.mlp_arch", "model", "mlp_arch({v})", ["None", "'mlp'", "nn.small_lenet()"]))
 add(_cases("analysis.mlp_loss_grad", "x", "mlp_loss_grad(tf, {v}, Xt, yt)",
-           ["None", "'x'", "np.ones(5)"]))
+           ["None", "'x'", "np.ones(5)", "np.full(xt.shape, np.nan)", "xt * 1j"]))
+add(_cases("analysis.mlp_loss_grad", "X", "mlp_loss_grad(tf, xt, {v}, yt)",
+           ["None", "'abc'", "np.ones((8, 5))", "np.full((8, 1, 7, 7), np.nan)", "np.ones((8, 1, 7, 7)) * 1j",
+            "np.ones(())", "np.ones((0, 49))"], match="`X`"))
+add(_cases("analysis.mlp_loss_grad", "y", "mlp_loss_grad(tf, xt, Xt, {v})",
+           ["None", "'abc'", "yt[:3]", "yt + 5", "yt - 1", "yt * 0.5", "np.ones((8, 1), int)"], match="`y`"))
+add(_cases("analysis.mlp_loss_grad", "model", "mlp_loss_grad({v}, xt, Xt, yt)",
+           ["None", "'mlp'", "3", "nn.tiny_fc()"]))
 add(_cases("analysis.sgd_trajectory", "lr",
            "sgd_trajectory(tf, Xt, yt, xt, lr={v}, n_epochs=1, batch_size=4)", POSITIVE))
 add(_cases("analysis.sgd_trajectory", "n_epochs",
