@@ -238,7 +238,7 @@ add(_cases("analysis.predicted_circulation_plane", "batch_size",
 add(_cases("analysis.predicted_circulation_plane", "D", "predicted_circulation_plane(np.eye(3), {v}, 0.1, 8)",
            ["-np.eye(3)", "np.diag([1.0, -1.0, 1.0])"]))
 add(_cases("analysis.predicted_circulation_plane", "H", "predicted_circulation_plane({v}, np.eye(3), 0.1, 8)",
-           ["np.eye(3) * 1j", "np.diag([1.0, 0.0, 0.0])", "-np.eye(3)"]))
+           ["np.eye(3) * 1j", "np.diag([1.0, 0.0, 0.0])", "-np.eye(3)", "np.eye(1)", "np.ones((0, 0))"]))
 add(_cases("analysis.predicted_circulation_plane", "steps_per_record",
            "predicted_circulation_plane(np.eye(3), np.eye(3), 0.1, 8, steps_per_record={v})", INT_POS))
 add(_cases("analysis.predicted_circulation_plane", "rel_tol",
