@@ -25,6 +25,8 @@ def _uniform_nodes(name: str, value: Any) -> np.ndarray:
     if y.size < 3:
         raise ShapeError(f"`{name}` must hold at least 3 quadrature nodes, got {y.size}")
     h = np.diff(y)
+    # The trapezoid weights below assume one spacing h. np.linspace spacings differ only by
+    # round-off (~1e-16 relative), far inside the 1e-8 tolerance.
     if not np.all(h > 0) or np.max(np.abs(h - h[0])) > 1e-8 * abs(h[0]) + 1e-300:
         raise ParameterError(f"`{name}` must be evenly spaced and increasing (e.g. np.linspace), got spacings "
                              f"from {h.min():.3g} to {h.max():.3g}")
@@ -48,6 +50,9 @@ def gibbs_density(f_values: Any, cell_volume: float, beta: float = 1.0) -> np.nd
     cell_volume = check_positive("cell_volume", cell_volume)
     beta = check_positive("beta", beta)
     logw = -beta * f
+    # Normalise in log space: exp(−βf) under- or overflows once |βf| exceeds ~709. After
+    # the log-sum-exp shift the weights sum to 1; dividing by the cell volume turns
+    # probabilities per cell into a density.
     return np.exp(logw - logsumexp(logw) - np.log(cell_volume))
 
 
@@ -76,10 +81,15 @@ def local_entropy_quadrature(
         raise ShapeError(f"`f` must return one value per node: f(y) has shape {fy.shape}, y has {y.shape}")
     w = np.full(y.size, h)
     w[0] = w[-1] = h / 2
+    # The trapezoid weights enter the exponent as log w, so the whole quadrature is one
+    # log-sum-exp per anchor and exp(−βf) is never formed (it leaves the double range once
+    # |βf| exceeds ~709).
     logw = np.log(w)
     xs = x.reshape(-1, 1)
     a = -beta * fy[None, :] - beta * gamma * (xs - y[None, :]) ** 2 / 2 + logw[None, :]
     lz = logsumexp(a, axis=1)
+    # ⟨y⟩_x is a ratio of two quadratures with the same weights: the normalised weights
+    # exp(a − log Z) already carry them.
     mean = np.sum(np.exp(a - lz[:, None]) * y[None, :], axis=1)
     return (lz / beta).reshape(x.shape), mean.reshape(x.shape)
 
@@ -118,6 +128,8 @@ def hopf_lax_brute(f_values: Any, x: Any, t: float) -> tuple[np.ndarray, np.ndar
     if f.shape != x.shape or x.size == 0:
         raise ShapeError(f"`f_values` and `x` must agree in shape, got {f.shape} and {x.shape}")
     cost = f[None, :] + (x[:, None] - x[None, :]) ** 2 / (2 * t)
+    # The minimum over the grid nodes only (no sub-grid refinement); ties go to the leftmost
+    # node (np.argmin returns the first minimiser).
     k = np.argmin(cost, axis=1)
     return cost[np.arange(x.size), k], x[k]
 
@@ -134,6 +146,9 @@ def cole_hopf_brute(f_values: Any, x: Any, t: float, beta: float) -> np.ndarray:
     if f.shape != x.shape:
         raise ShapeError(f"`f_values` and `x` must agree in shape, got {f.shape} and {x.shape}")
     h = float(x[1] - x[0])
+    # v = e^{−βu} solves v_t = (β⁻¹/2)Δv, so the heat kernel has variance σ = t/β
+    # (PAPERS.md, Deep Relaxation facts, Cole–Hopf). The Riemann weight h and the kernel's
+    # normalisation 1/√(2πσ) enter the exponent, so the sum is one log-sum-exp.
     var = t / beta
     a = -beta * f[None, :] - (x[:, None] - x[None, :]) ** 2 / (2 * var) + np.log(h / np.sqrt(2 * np.pi * var))
     return -logsumexp(a, axis=1) / beta

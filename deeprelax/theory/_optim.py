@@ -67,6 +67,8 @@ def local_entropy_quadrature_2d(f: Callable[[np.ndarray], np.ndarray], x: Any, g
         w[0] = w[-1] = w[0] / 2
         return w
 
+    # Tensor-product trapezoid rule: the 2-D weight of node (i, j) is w1ᵢ·w2ⱼ; as in the 1-D
+    # oracle it enters the exponent as log w, one log-sum-exp per anchor.
     logw = np.log(np.outer(trap(y1), trap(y2)).ravel())
     F = np.empty(xs.shape[0])
     mean = np.empty_like(xs)
@@ -91,4 +93,5 @@ def proximal_point_brute(f_values: Any, y: Any, x: Any, gamma: float) -> np.ndar
         raise ShapeError(f"`f_values` and `y` must agree in shape, got {fv.shape} and {y.shape}")
     x = _finite("x", x)
     cost = fv[None, :] + gamma * (x.reshape(-1, 1) - y[None, :]) ** 2 / 2
+    # Ties (e.g. an anchor midway between two equal wells) go to the leftmost node.
     return y[np.argmin(cost, axis=1)].reshape(x.shape)

@@ -58,8 +58,12 @@ def ou_stationary_cov(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
     """
     H, D = _HD(H, D)
     beta = check_positive("beta", beta)
+    # An unstable H still gives the Lyapunov equation a solution (unless λᵢ + λⱼ = 0), but
+    # not a covariance: refuse it instead of returning a matrix no process has.
     if np.min(np.linalg.eigvals(H).real) <= 0:
         raise ParameterError("`H` must have eigenvalues with positive real part for a stationary OU process")
+    # scipy solves AX + XAᴴ = Q (Bartels–Stewart); the exact Σ is symmetric, the solve
+    # leaves an O(ε‖Σ‖) antisymmetric part, which the symmetrisation removes.
     S = sla.solve_continuous_lyapunov(H, 2.0 / beta * D)
     return 0.5 * (S + S.T)
 
@@ -75,6 +79,9 @@ def ou_Q(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
     """The antisymmetric Q with H U⁻¹ = D + Q, i.e. Q = βHΣ − D = β(HΣ − ΣH)/2."""
     H, D = _HD(H, D)
     S = ou_stationary_cov(H, D, beta)
+    # U⁻¹ = βΣ, so Q = HU⁻¹ − D = βHΣ − D. The Lyapunov equation βHΣ + βΣHᵀ = 2D makes
+    # this exactly antisymmetric ((βHΣ − D)ᵀ = βΣHᵀ − D = −(βHΣ − D)); the projection
+    # below only removes round-off.
     Q = beta * H @ S - D
     return 0.5 * (Q - Q.T)
 
@@ -99,6 +106,8 @@ def ou_angular_momentum(H: Any, D: Any, beta: float = 1.0, i: int = 0, j: int = 
     i = check_int("i", i, low=0, high=d - 1)
     j = check_int("j", j, low=0, high=d - 1)
     S = ou_stationary_cov(H, D, beta)
+    # E[xᵢ(−Hx)ⱼ − xⱼ(−Hx)ᵢ] = (HΣ − ΣHᵀ)ᵢⱼ in general (the noise term has zero mean); H is
+    # symmetric here (a Hessian, module docstring), so ΣHᵀ = ΣH.
     C = H @ S - S @ H
     return float(C[i, j])
 
@@ -161,8 +170,12 @@ def em_stationary_cov(H: Any, D: Any, dt: float, beta: float = 1.0) -> np.ndarra
     Σ_Δt = Σ + O(Δt); for scalar OU, Σ_Δt = β⁻¹D / (h(1 − hΔt/2)).
     """
     A, B = _em_matrices(H, D, beta, dt)
+    # The fixed point is the limit of the recursion Σ_{k+1} = AΣ_kAᵀ + B (a covariance)
+    # only when the spectral radius of A is below 1; otherwise em_cov diverges.
     if np.max(np.abs(np.linalg.eigvals(A))) >= 1:
         raise ParameterError(f"`dt` = {dt} makes Euler–Maruyama unstable for this H (need |1 − dt λ| < 1)")
+    # scipy solves AXAᴴ − X + Q = 0, i.e. the fixed point X = AXAᵀ + B; symmetrised as in
+    # ou_stationary_cov.
     S = sla.solve_discrete_lyapunov(A, B)
     return 0.5 * (S + S.T)
 
@@ -181,4 +194,5 @@ def ou_entropy_production(H: Any, D: Any, beta: float = 1.0) -> float:
         raise ParameterError("`D` must be invertible (positive definite) for the entropy production; "
                              "pass a positive-definite diffusion matrix")
     Dinv = np.linalg.inv(Dm)
+    # E[jᵀD⁻¹j] with j = −QUx and x ~ N(0, Σ): E[xᵀMx] = tr(MΣ) for M = (QU)ᵀD⁻¹(QU).
     return float(beta * np.trace(QU.T @ Dinv @ QU @ S))
