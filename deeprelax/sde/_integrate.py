@@ -128,6 +128,8 @@ def _n_steps(t_span: Any, dt: float) -> tuple[float, int]:
         raise bad_parameter("t_span", "finite (t0, t1) with t1 > t0", t_span)
     ratio = (t1 - t0) / dt
     n = int(round(ratio))
+    # (t1 − t0)/dt carries relative round-off (e.g. 1/0.1 = 9.999…), so the test is
+    # relative to the number of steps; the run then lasts n·dt, not t1 − t0 exactly.
     if n < 1 or abs(ratio - n) > STEP_RTOL * max(1.0, ratio):
         raise ParameterError(
             f"`t_span` length {t1 - t0!r} must be a whole number of steps of `dt` = {dt!r}, got "
@@ -263,6 +265,8 @@ def sdeint(
     n_blocks = n_full + int(rem > 0)
     xs = np.empty((1 + n_blocks, n, d))
     xs[0] = x
+    # t_k = t0 + dt·(k·save_every) computed from the integer step (no accumulated t += dt
+    # drift); the minimum puts the last save at the final step when save_every ∤ n_steps.
     t = t0 + dt * np.minimum(np.arange(n_blocks + 1) * se, n_steps).astype(np.float64)
     bad = np.full(n, -1, dtype=np.int64)
     kernel, acc = _select_kernel(sde, sch, use_dw=dW is not None)
@@ -271,6 +275,7 @@ def sdeint(
         int(sch.code), sde.calculus == "ito", bool(sde.linear), float(sde.drift_sign), int(sde.noise_dim),
         COVARIANCE if sde.diffusion_form == "covariance" else FACTOR, float(sde.diffusion_scale), dt,
         math.sqrt(dt), 0, se, se, 0, dW is not None, TASKS_PER_THREAD * get_num_threads())
+    # save blocks per kernel call; a call always ends on a save, so chunking changes no result
     per_call = max(1, CALL_PATH_STEPS // max(1, n * se))
     bar = _progress_bar(n_steps, progress)
     done_blocks, done_steps = 0, 0
@@ -280,6 +285,7 @@ def sdeint(
             last = rem if (done_blocks + nb == n_blocks and rem > 0) else se
             n_call = (nb - 1) * se + last
             sp = base._replace(n_blocks=nb, last_len=last, step0=done_steps)
+            # given increments: this call's rows, so the kernel's local step k indexes them
             steps = slice(done_steps, done_steps + n_call) if sp.use_dw else slice(None)
             kernel(sp, sde.drift_kernel, sde.drift_params, sde.diffusion_kernel, sde.diffusion_params, G,
                    x, states, dWa[steps], dZa[steps] if dZa.shape[0] > 1 else dZa,
@@ -315,6 +321,8 @@ def _check_run(sde: Any, scheme: str, dt: Any, t_span: Any, save_every: Any) -> 
 def _noise_source(sch: Scheme, shape: tuple[int, int, int], dW: Any, dZ: Any, seed: Any,
                   rng_state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
     """(dW, dZ, stream states, seed key): the given increments, or streams from a seed or a state."""
+    # The kernels take dW and dZ as 3-D float arrays in every call; a (1, 1, 1) placeholder
+    # when they are unused keeps one compiled signature for both sources.
     dummy = np.zeros((1, 1, 1))
     n = shape[1]
     if dW is not None:
@@ -358,9 +366,12 @@ def _solution(t: np.ndarray, xs: np.ndarray, bad: np.ndarray, t0: float, dt: flo
               sch: Scheme, key: int | None, states: np.ndarray, acc: str) -> SDESolution:
     status, message, path, k = SUCCESS, f"integrated {n} path(s) over {n_steps} steps", -1, -1
     if np.any(bad >= 0):
+        # report the earliest blow-up (smallest step; the lowest path index among ties)
         path = int(np.argmin(np.where(bad >= 0, bad, np.iinfo(np.int64).max)))
         k = int(bad[path])
         status = NONFINITE
+        # bad holds the 0-based index of the step that produced the non-finite state; that
+        # step ends at t0 + (k + 1)·dt
         message = (f"path {path} went non-finite at step {k} (t = {t0 + (k + 1) * dt:.6g}); "
                    f"{int(np.sum(bad >= 0))} path(s) non-finite; the saves up to then are returned; "
                    "reduce dt or check the drift")
@@ -390,6 +401,9 @@ def _fill_increments(states, sdt, dt, area, dW, dZ):
             for j in range(m):
                 dW[k, i, j] = sdt * rng_normal(s)
             if area:
+                # ΔZ = ½Δt^{3/2}(ξ + η/√3) with a fresh normal η has the exact joint law of
+                # (ΔW, ∫(W_s − W_t) ds): Var ΔZ = Δt³/3, Cov(ΔW, ΔZ) = Δt²/2. The draw order
+                # (m ξ, then m η per step) is the kernels' (_draw), so seed gives sdeint's streams.
                 for j in range(m):
                     xi = dW[k, i, j] / sdt
                     dZ[k, i, j] = 0.5 * dt * sdt * (xi + rng_normal(s) / math.sqrt(3.0))
@@ -450,5 +464,7 @@ def coarsen_increments(
         return dWc, None
     zb = check_finite("dZ", as_float_array("dZ", dZ, shape=dW.shape)).reshape(blocks.shape)
     before = np.cumsum(blocks, axis=1) - blocks  # Σ_{i<j} ΔWᵢ
+    # ∫ over fine step j of (W_s − W_start) = ΔZⱼ + Δt·(W at the start of step j − W_start),
+    # and W there is W_start + Σ_{i<j} ΔWᵢ
     dZc = zb.sum(axis=1) + dt * before.sum(axis=1)
     return dWc, dZc

@@ -125,6 +125,9 @@ _SQRT3_INV = 1.0 / math.sqrt(3.0)
 def chol_psd(C, L):
     """Lower factor L with L Lᵀ = C for a PSD matrix C (d, d); zero pivots give zero columns."""
     d = C.shape[0]
+    # The pivot threshold is relative to the largest diagonal entry: for a rank-deficient
+    # D(x) round-off leaves pivots of O(ε·scale) instead of 0, and dividing by their root
+    # would blow the column up. The 1e-300 floor makes C = 0 give L = 0.
     scale = 1e-300
     for j in range(d):
         scale = max(scale, abs(C[j, j]))
@@ -135,6 +138,8 @@ def chol_psd(C, L):
         s = C[j, j]
         for k in range(j):
             s -= L[j, k] * L[j, k]
+        # A (numerically) zero pivot of a PSD matrix has a zero column below it in the
+        # Schur complement, so leaving column j zero keeps L Lᵀ = C.
         if s > CHOL_RTOL * scale:
             piv = math.sqrt(s)
             L[j, j] = piv
@@ -149,6 +154,8 @@ def chol_psd(C, L):
 def _linear(x, p, out):
     """b(x) = −A(x − c), p = [A (row-major), c]: the OU / quadratic drift, inlined."""
     d = x.shape[0]
+    # Accumulated from 0 by column j: the accelerator em_linear repeats exactly this order,
+    # which its bitwise equality with the generic kernel relies on.
     for i in range(d):
         out[i] = 0.0
     for j in range(d):
@@ -163,7 +170,7 @@ def _drift(sp, bk, bp, x, out):
         _linear(x, bp, out)
     else:
         bk(x, bp, out)
-    if sp.bsign != 1.0:
+    if sp.bsign != 1.0:  # ×1 is exact: skipping it only saves the pass
         for i in range(out.shape[0]):
             out[i] *= sp.bsign
 
@@ -189,6 +196,8 @@ def _all_finite(x):
 def _diag_factor(sp, gk, gp, x, g):
     gk(x, gp, g)
     if sp.form == COVARIANCE:
+        # diagonal covariance: gᵢ = √(gscale·Cᵢᵢ); a round-off negative Cᵢᵢ is clipped to 0
+        # rather than turned into a NaN by the square root
         for i in range(g.shape[0]):
             g[i] = math.sqrt(sp.gscale * max(g[i], 0.0))
 
@@ -196,6 +205,8 @@ def _diag_factor(sp, gk, gp, x, g):
 @jit(inline="always")
 def _general_factor(sp, gk, gp, x, g, work):
     if sp.form == COVARIANCE:
+        # g = √gscale · L with L Lᵀ = C(x), so g gᵀ = gscale·C: any factor with this product
+        # gives the same law of gΔW; the Cholesky one is the cheapest and needs no eigensolver
         gk(x, gp, work)
         chol_psd(work, g)
         s = math.sqrt(sp.gscale)
@@ -217,7 +228,7 @@ def step_additive(sp, bk, bp, gk, gp, G,
     dt, sdt = sp.dt, sp.sdt
     d = x.shape[0]
     _drift(sp, bk, bp, x, b)
-    if sp.scheme == HEUN:  # stochastic Heun: the noise term is exact, trapezoidal drift
+    if sp.scheme == HEUN:  # stochastic Heun: the noise term is exact (G is constant), trapezoidal drift
         for i in range(d):
             xt[i] = x[i] + b[i] * dt
         _matvec_add(G, dw, 1.0, xt)
@@ -232,10 +243,13 @@ def step_additive(sp, bk, bp, gk, gp, G,
         _matvec_add(G, dz, 1.0, xt)
         _drift(sp, bk, bp, xt, b2)
         for i in range(d):
+            # Rößler's SRA1 weights α = (1/3, 2/3) on the drift at x and at H₂
             xt[i] = x[i] + dt * (b[i] / 3.0 + 2.0 * b2[i] / 3.0)
     else:  # Euler–Maruyama (Milstein's correction vanishes for additive noise)
         for i in range(d):
             xt[i] = x[i] + b[i] * dt
+    # the noise is added last, column by column, after x + bΔt: the order em_linear repeats
+    # for its bitwise equality
     _matvec_add(G, dw, 1.0, xt)
     for i in range(d):
         x[i] = xt[i]
@@ -269,6 +283,8 @@ def step_diagonal(sp, bk, bp, gk, gp, G,
         for i in range(d):
             x[i] = x[i] + b[i] * dt + gv[i] * dw[i] + (gv2[i] - b2[i]) * dw[i] * dw[i] / (4.0 * sdt)
     elif sp.scheme == HEUN:
+        # Euler predictor, then the trapezoidal average of drift and diffusion: averaging g at
+        # x and at the predictor makes the limit the Stratonovich solution (EM's g(x) gives Itô)
         for i in range(d):
             xt[i] = x[i] + b[i] * dt + gv[i] * dw[i]
         _drift(sp, bk, bp, xt, b2)
@@ -291,7 +307,7 @@ def step_general(sp, bk, bp, gk, gp, G,
     for i in range(d):
         xt[i] = x[i] + b[i] * dt
     _matvec_add(gm, dw, 1.0, xt)
-    if sp.scheme == HEUN:
+    if sp.scheme == HEUN:  # Stratonovich; strong order ½ here: no Lévy areas for non-commutative noise
         _drift(sp, bk, bp, xt, b2)
         _general_factor(sp, gk, gp, xt, gm2, work)
         for i in range(d):
@@ -308,6 +324,8 @@ def _draw(sp, dW, dZ, k, i, s, needs_area, xi, eta, dw):
     m = xi.shape[0]
     dt, sdt = sp.dt, sp.sdt
     if sp.use_dw:
+        # ΔW is used exactly as given (√Δt·ξ would differ from it by round-off); ξ itself is
+        # read only by SRA1 (its ΔZ)
         for j in range(m):
             dw[j] = dW[k, i, j]
             xi[j] = dw[j] / sdt
@@ -356,6 +374,7 @@ def ensemble_additive(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
             for blk in range(sp.n_blocks):
                 nb = sp.block_len if blk < sp.n_blocks - 1 else sp.last_len
                 for _ in range(nb):
+                    # only SRA1 draws η, so EM / Heun streams are not shifted by unused normals
                     _draw(sp, dW, dZ, k, i, s, sp.scheme == SRA1, xi, eta, dw)
                     step_additive(sp, bk, bpl, gk, gpl, Gl, xp, xi, eta, dw, dz, b, b2, xt, xs, b, b, Gl, Gl, Gl)
                     if not _all_finite(xp):
@@ -364,6 +383,8 @@ def ensemble_additive(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
                     k += 1
                 out[blk, i, :] = xp
                 if bad[i] >= 0:
+                    # out comes from np.empty: fill this path's remaining saves of the call
+                    # with its (non-finite) state rather than leave garbage there
                     for blk2 in range(blk + 1, sp.n_blocks):
                         out[blk2, i, :] = xp
                     break
@@ -402,6 +423,8 @@ def ensemble_diagonal(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
                     k += 1
                 out[blk, i, :] = xp
                 if bad[i] >= 0:
+                    # out comes from np.empty: fill this path's remaining saves of the call
+                    # with its (non-finite) state rather than leave garbage there
                     for blk2 in range(blk + 1, sp.n_blocks):
                         out[blk2, i, :] = xp
                     break
@@ -440,6 +463,8 @@ def ensemble_general(sp, bk, bp, gk, gp, G, x, states, dW, dZ, out, bad):
                     k += 1
                 out[blk, i, :] = xp
                 if bad[i] >= 0:
+                    # out comes from np.empty: fill this path's remaining saves of the call
+                    # with its (non-finite) state rather than leave garbage there
                     for blk2 in range(blk + 1, sp.n_blocks):
                         out[blk2, i, :] = xp
                     break
