@@ -72,6 +72,7 @@ class Accelerator:
     def applies(self, props: Mapping[str, Any]) -> bool:
         """Whether every declared requirement holds for the problem properties ``props``."""
         for key, req in self.requires.items():
+            # a driver that forgets a property fails loudly instead of silently matching
             if key not in props:
                 raise KeyError(f"accelerator {self.name!r} requires property {key!r}, which the driver did not give")
             value = props[key]
@@ -101,6 +102,7 @@ class Registry:
         """The first accelerator providing ``role`` that applies to ``props`` (None when disabled)."""
         if not self.enabled:
             return None
+        # first match in registration order wins: register the narrower variant first
         for acc in self.accelerators:
             if role in acc.kernels and acc.applies(props):
                 return acc

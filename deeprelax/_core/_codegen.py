@@ -88,6 +88,10 @@ def _file_digest(path: str) -> str:
 @lru_cache(maxsize=1)
 def _core_digest() -> str:
     """Hash of the numba/Python versions and of every deeprelax/_core source (the kernels' helpers)."""
+    # Numba's cache index checks only the stamp of the kernel's own file, not of the functions
+    # it inlines or calls; hashing the helpers' sources (and, in importable_source, the
+    # template's and the bound functions' files) into the generated module's name makes any
+    # change there a new file, hence a fresh compile instead of stale machine code.
     h = hashlib.sha256(f"{numba.__version__} {sys.version_info[:2]}".encode())
     for p in sorted(Path(__file__).parent.glob("*.py")):
         h.update(_file_digest(str(p)).encode())
@@ -123,6 +127,7 @@ def _load(path: Path, name: str) -> ModuleType:
     try:
         spec.loader.exec_module(mod)
     except BaseException:
+        # do not leave a half-initialised module behind for the next caller to find
         sys.modules.pop(full, None)
         raise
     return mod
@@ -155,7 +160,7 @@ def importable_source(source: str, tag: str, depends: tuple[str, ...] = ()) -> M
         h.update(_file_digest(dep).encode())
     name = f"{tag}_{h.hexdigest()[:24]}"
     path = kernel_dir() / f"{name}.py"
-    with _LOCK:
+    with _LOCK:  # threads of one process binding the same kernel import it once
         if _write_once(path, source):
             return _load(path, name)
         mod = ModuleType(f"{GENERATED_PACKAGE}.{name}")
@@ -197,7 +202,7 @@ def bind(template: Any, *, parallel: bool, **fixed: Any) -> Callable[..., Any]:
     key = (template, parallel, tuple(sorted(fixed.items(), key=lambda kv: kv[0])))
     try:
         return _BOUND[key]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError):  # TypeError: an unhashable bound value is bound afresh
         pass
     py = getattr(template, "py_func", template)
     params = list(inspect.signature(py).parameters)

@@ -98,6 +98,7 @@ def limit_threads(n_threads: int | None) -> Iterator[None]:
     from threadpoolctl import threadpool_limits
 
     before = numba.get_num_threads()
+    # set_num_threads raises above the pool size the process was launched with
     numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
     try:
         with threadpool_limits(limits=int(n_threads)):

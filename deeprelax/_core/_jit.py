@@ -21,7 +21,9 @@ __all__ = ["jit", "prange", "set_num_threads", "get_num_threads", "is_cacheable"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Options shared by every kernel.
+#: Options shared by every kernel. ``error_model="numpy"``: x/0 gives ±inf or NaN as in numpy
+#: (which the kernels then report as non-finite) instead of raising ZeroDivisionError, and
+#: divisions need no zero test.
 NUMBA_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
 prange = numba.prange
@@ -57,7 +59,7 @@ def jit(func: F | None = None, *, parallel: bool = False, cache: bool = True, **
     opts.update(kwargs)
     opts["cache"] = cache
     opts["parallel"] = parallel
-    signature = opts.pop("signature", None)
+    signature = opts.pop("signature", None)  # njit takes it positionally, not as an option
 
     def decorate(f: F) -> Any:
         if numba.config.DISABLE_JIT:

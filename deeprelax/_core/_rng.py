@@ -49,6 +49,11 @@ _ZIG_V = 9.91256303526217e-3
 
 
 def _zig_tables() -> tuple[np.ndarray, np.ndarray]:
+    # 128 strips of equal area V under f(x) = e^{−x²/2}, edges x[1] = R > x[2] > … > x[128] = 0.
+    # Strip i ≥ 1 is the rectangle of width x[i] between heights f(x[i]) and f(x[i+1]), so
+    # x[i−1]·(f(x[i]) − f(x[i−1])) = V gives x[i] = f⁻¹(V/x[i−1] + f(x[i−1])). Strip 0 is
+    # the base under f(R) plus the tail beyond R, of area V too: x[0] = V/f(R) is the width
+    # of a rectangle of that area, so strip 0 is drawn like the others.
     x = np.zeros(_ZIG_C + 1)
     f = np.exp(-0.5 * _ZIG_R * _ZIG_R)
     x[0] = _ZIG_V / f
@@ -69,6 +74,7 @@ def seed_key(seed: int | np.random.SeedSequence | None) -> int:
 
     Returns the key as a Python int so it can be stored in results for a rerun.
     """
+    # SeedSequence hashes the seed, so nearby seeds (0, 1, 2) give unrelated keys
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return int(ss.generate_state(1, dtype=np.uint64)[0])
 
@@ -83,10 +89,16 @@ def _mix64(z):
 @jit
 def init_state(key, path, out):
     """Write the xoshiro256++ state of stream ``path`` under ``key`` into ``out`` (uint64[4])."""
+    # The path index is mixed before it meets the key, so neighbouring paths start from
+    # unrelated points; the four state words are then four splitmix64 outputs, the seeding
+    # Blackman & Vigna recommend for xoshiro. uint64 arithmetic wraps mod 2⁶⁴ as intended.
     z = _mix64(np.uint64(key) ^ _mix64(np.uint64(path) + _GOLDEN))
     for k in range(4):
         z = z + _GOLDEN
         out[k] = _mix64(z)
+    # The all-zero state is xoshiro's fixed point (every output 0). It cannot occur: _mix64
+    # is a bijection (xor-shifts and odd multipliers) and its four inputs differ, so at most
+    # one word is 0. The guard costs one comparison per stream.
     if out[0] == 0 and out[1] == 0 and out[2] == 0 and out[3] == 0:  # pragma: no cover
         out[0] = _GOLDEN
 
@@ -143,6 +155,8 @@ def rng_uniform(s):
 
 @jit
 def _normal_tail(s, negative):
+    # Marsaglia's tail method: the excess over R is −log U₁/R, accepted when −2 log U₂ ≥ x².
+    # 1 − U lies in (0, 1] (U ∈ [0, 1) can be 0), so the log is always finite; x, y ≤ 0 here.
     while True:
         x = np.log(1.0 - rng_uniform(s)) / _ZIG_R
         y = np.log(1.0 - rng_uniform(s))
@@ -157,13 +171,17 @@ def rng_normal(s):
     zx = _ZIG_X
     zr = _ZIG_RATIO
     while True:
+        # one draw: the low 7 bits pick strip i, the top 53 bits a signed uniform u ∈ [−1, 1)
         r = rng_next(s)
         i = np.int64(r & np.uint64(0x7F))
         u = 2.0 * (float(r >> np.uint64(11)) * _INV53) - 1.0
+        # |x| = |u|·x[i] < x[i+1]: inside the part of the strip that lies wholly under f
         if abs(u) < zr[i]:
             return u * zx[i]
         if i == 0:
             return _normal_tail(s, u < 0.0)
+        # the wedge: a uniform height between f(x[i]) and f(x[i+1]), both divided by f(x)
+        # (f0 ≤ 1 ≤ f1), is accepted when it lies below the curve, i.e. below 1
         x = u * zx[i]
         f0 = np.exp(-0.5 * (zx[i] * zx[i] - x * x))
         f1 = np.exp(-0.5 * (zx[i + 1] * zx[i + 1] - x * x))
@@ -200,6 +218,8 @@ def _normal_slow4(i, u, s0, s1, s2, s3):
     """The rare branches of :func:`rng_normal` (tail, wedge, rejection), state in scalars."""
     zx = _ZIG_X
     zr = _ZIG_RATIO
+    # The same branches in the same order as rng_normal, drawing the same words: the numbers
+    # must match rng_normal's bit for bit (em_linear's bitwise equality rests on it).
     while True:
         if i == 0:
             while True:

@@ -38,6 +38,7 @@ def _scalar(name: str, value: Any, what: str) -> Any:
         if value.ndim != 0:
             raise bad_parameter(name, what, f"an array of shape {value.shape}")
         value = value[()]
+    # bool is an Integral (True == 1) and would pass the Real test below: refuse it first
     if isinstance(value, (bool, np.bool_)):
         raise bad_parameter(name, what, value, "pass a number, not a bool")
     if not isinstance(value, numbers.Real):
@@ -63,7 +64,7 @@ def check_float(
     v = float(_scalar(name, value, "a real number"))
     if finite and not math.isfinite(v):
         raise bad_parameter(name, "a finite real number", value, fix)
-    if math.isnan(v):
+    if math.isnan(v):  # reached with finite=False only: ±inf may then pass, NaN never
         raise bad_parameter(name, "a real number (not NaN)", value, fix)
     if low is not None and (v < low or (v == low and not low_inclusive)):
         op = ">=" if low_inclusive else ">"
@@ -90,6 +91,8 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
     if not isinstance(v, numbers.Integral):
         if not math.isfinite(float(v)) or float(v) != math.floor(float(v)):
             raise bad_parameter(name, "an integer", value, fix)
+        # every double above 2**53 is a whole number, so the floor test above cannot catch
+        # 1e300; the bound keeps the result well inside int64, the kernels' integer type
         if abs(float(v)) > 2**62:
             raise bad_parameter(name, "an integer below 2**62", value, fix)
     iv = int(v)
@@ -183,6 +186,9 @@ def check_psd(name: str, mat: np.ndarray, rtol: float = PSD_RTOL) -> np.ndarray:
     if np.max(np.abs(m - m.T)) > 1e3 * rtol * scale + 1e-300:
         raise NotPSDError(f"`{name}` must be symmetric, got max|M - M.T| = {np.max(np.abs(m - m.T)):.3g}; "
                           "pass (M + M.T) / 2")
+    # eigvalsh reads one triangle only, which is why symmetry is checked above. The negative
+    # test is relative to the spectral radius (|w[0]| included, so a negative-definite matrix
+    # cannot pass on a tiny w[-1]).
     w = np.linalg.eigvalsh(m)
     if w[0] < -rtol * max(abs(w[-1]), abs(w[0])):
         raise NotPSDError(

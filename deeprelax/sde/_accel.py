@@ -464,8 +464,11 @@ def em_linear(sp: Any, bk: Any, bp: np.ndarray, gk: Any, gp: np.ndarray, G: np.n
     integrate_em_linear(sp, bp, G, x, states, out, bad)
 
 
+# Milstein's correction vanishes for additive noise, so its step is Euler–Maruyama's.
 _LINEAR_EM = {"noise": (ADDITIVE,), "drift": ("linear",), "scheme": (EULER_MARUYAMA, MILSTEIN),
               "increments": ("streams",)}
+# em_blas is registered first: the registry takes the first that applies, and em_linear
+# (no dimension requirement) would otherwise take d ≥ BLAS_MIN_DIM as well.
 SDE_ACCELERATORS.register(Accelerator(
     "em_blas", {**_LINEAR_EM, "dim": AtLeast(BLAS_MIN_DIM)}, {"ensemble": em_blas}, "roundoff",
     "BENCHMARKS.md, SDE: EM d = 100 vs the GEMM floor"))
