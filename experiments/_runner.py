@@ -127,7 +127,7 @@ def run_planned(plan: RunPlan, outroot: str | os.PathLike, *, force: bool = Fals
             "overrides": dict(plan.resolved.overrides), "seeds": seeds_of(plan.config),
             "code": plan.code, "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])}
     timer = CompileTimer()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         with timer():
             res = plan.module.run(plan.resolved.config, progress=progress)
@@ -136,6 +136,8 @@ def run_planned(plan: RunPlan, outroot: str | os.PathLike, *, force: bool = Fals
             _write_failure(outdir, plan, prov, exc, time.perf_counter() - t0)
         raise
     prov["wall_s"] = round(time.perf_counter() - t0, 3)
+    # CPU of this process (all its threads): on a shared machine wall time measures the load
+    prov["cpu_s"] = round(time.process_time() - c0, 3)
     prov["compile_s"] = round(timer.seconds, 3)
     if save:
         save_results(res, outdir, provenance=prov, cache_key=plan.key)

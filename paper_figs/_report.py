@@ -365,7 +365,8 @@ def _provenance_rows(res: Results) -> list[tuple[str, str]]:
     code = p.get("code") or {}
     rows = [
         ("computed", f"{_date(p.get('date'))} on {p.get('host', '—')} in {_seconds(p.get('wall_s'))} "
-                     f"(Numba compile {_seconds(p.get('compile_s'))})"),
+                     + (f"wall, {_seconds(p['cpu_s'])} CPU " if p.get("cpu_s") is not None else "")
+                     + f"(Numba compile {_seconds(p.get('compile_s'))})"),
         ("deeprelax", f"{p.get('deeprelax_version', res.meta.get('deeprelax_version', '—'))}, git {git}"),
         ("code hashes", f"library {code.get('library_hash', '—')}, experiment {code.get('experiment_hash', '—')}"),
         ("scale", scale),

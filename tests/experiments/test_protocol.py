@@ -359,7 +359,7 @@ def test_provenance_is_saved(nested_experiment, tmp_path):
     run_planned(plan_run(nested_experiment, overrides={"optim.lr": 0.2}), tmp_path, progress=False)
     meta = json.loads((tmp_path / "fakeexp_nested" / "results.json").read_text())
     prov = meta["provenance"]
-    for key in ("deeprelax_version", "git_hash", "date", "host", "scale", "data_source", "seeds", "wall_s",
+    for key in ("deeprelax_version", "git_hash", "date", "host", "scale", "data_source", "seeds", "wall_s", "cpu_s",
                 "compile_s", "python", "numpy", "numba"):
         assert key in prov, key
     assert prov["overrides"] == {"optim.lr": 0.2} and prov["seeds"] == {"seed": 0}
