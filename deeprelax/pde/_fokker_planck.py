@@ -87,9 +87,13 @@ def bernoulli(z: Any) -> np.ndarray:
     big = z > 700.0
     neg = z < -700.0
     mid = ~(small | big | neg)
+    # |z| < 1e-8: B(z) = 1 − z/2 + z²/12 − …, the z² term is below round-off
     out[small] = 1.0 - 0.5 * z[small]
+    # z > 700: eᶻ would overflow past 709.8; B(z) = z e^{−z}/(1 − e^{−z}) and e^{−z} ≈ 0
     out[big] = z[big] * np.exp(-z[big])
+    # z < −700: eᶻ ≈ 0, so B(z) = −z to double precision
     out[neg] = -z[neg]
+    # expm1 avoids the cancellation in eᶻ − 1 for small |z|
     out[mid] = z[mid] / np.expm1(z[mid])
     return out
 
@@ -147,6 +151,8 @@ def _neighbour(grid: Grid, axis: int, step: int) -> np.ndarray:
     if grid.periodic[axis]:
         return np.roll(idx, -step, axis=axis).ravel()
     n = grid.shape[axis]
+    # at a reflecting edge the neighbour is the cell itself, so a one-sided difference
+    # across the boundary is zero (no flux through it)
     j = np.clip(np.arange(n) + step, 0, n - 1)
     return np.take(idx, j, axis=axis).ravel()
 
@@ -307,8 +313,12 @@ def fp_operator(sde: Any, grid: Grid, *, beta: float | None = None) -> FPOperato
             grad_psi = np.asarray(pot.grad(fp), dtype=np.float64)[:, k]
             # b = −∇Ψ + r: the gradient part as an exact potential difference
             hb = -(psi[R] - psi[L]) + h * (b_f + grad_psi)
+        # Péclet number at the face. B(−P) = e^P·B(P), so the SG flux vanishes iff
+        # w_R/w_L = e^P; with P = −β(Ψ_R − Ψ_L) (a = β⁻¹I, r = 0) that is the Gibbs ratio
+        # e^{−β(Ψ_R − Ψ_L)} exactly, whatever h.
         P = hb / akk
         cols = [L, R]
+        # w = a_kk ρ with a_kk at the cell centres (where ρ lives); P uses a_kk at the face
         coef = [bernoulli(-P) * a_c[L, k, k] / h, -bernoulli(P) * a_c[R, k, k] / h]
         for j in range(d):
             if j == k:
@@ -341,6 +351,7 @@ def fp_operator(sde: Any, grid: Grid, *, beta: float | None = None) -> FPOperato
     Lmat.sum_duplicates()
     off = Lmat - sp.diags(Lmat.diagonal())
     off.eliminate_zeros()
+    # monotone up to round-off: off-diagonals above −1e-14·max|diag| count as ≥ 0
     dscale = max(float(np.max(np.abs(Lmat.diagonal()))), 1e-300)
     min_off = float(off.data.min()) / dscale if off.nnz else 0.0
     return FPOperator(grid=grid, matrix=Lmat, flux=tuple(flux_mats), face_shape=tuple(face_shapes), beta=beta,
@@ -416,6 +427,8 @@ def _pin_row(L: sp.csr_matrix, r: int) -> tuple[sp.csc_matrix, float]:
     """
     coo = L.tocoo()
     keep = coo.row != r
+    # the replacement row keeps the magnitude of the row it replaces (L_rr; 1 if zero), so
+    # pinning does not put one badly scaled row into the LU
     d = float(L[r, r]) if L[r, r] != 0 else 1.0
     rows = np.concatenate([coo.row[keep], [r]])
     cols = np.concatenate([coo.col[keep], [r]])
@@ -517,6 +530,7 @@ def stationary_fp(sde: Any, grid: Grid, *, beta: float | None = None, method: st
     rho_g = rho.reshape(grid.shape)
     cur = op.cell_current(rho_g)
     tiny = np.finfo(float).tiny
+    # ρ may underflow to 0 (or be −round-off) far from the wells: clip so Φ and j stay finite
     phi = -np.log(np.maximum(rho_g, tiny)) / op.beta
     phi -= phi.min()
     vel = cur / np.maximum(rho_g, tiny)[..., None]
@@ -595,6 +609,8 @@ def _free_energy(r: np.ndarray, s: np.ndarray, grid: Grid, beta: float) -> tuple
     tiny = np.finfo(float).tiny
     phi = -np.log(np.maximum(s, tiny)) / beta
     pos = r > 0
+    # 0 log 0 = 0; np.where evaluates both branches, so the log below is taken of 1.0
+    # where ρ ≤ 0 (no warning, no NaN)
     energy = float(grid.integrate(np.where(pos, r * phi, 0.0)))
     entropy = float(-grid.integrate(np.where(pos, r * np.log(np.where(pos, r, 1.0)), 0.0)))
     return energy - entropy / beta, energy, entropy
@@ -728,12 +744,16 @@ def solve_fp(sde: Any, p0: Any, grid: Grid, t_span: Any, *, dt: float | None = N
 
     def factor(h: float) -> Any:
         nonlocal n_fact
+        # the steps of equal output intervals differ by round-off only: the rounded ratio
+        # lets them share one factorization
         key = round(h / dt_use, 12)
         if key not in cache:
             if scheme == "implicit_euler":
                 cache[key] = (spla.splu(eye - h * L),)
                 n_fact += 1
             else:
+                # TR-BDF2 with γ = 2 − √2 (L-stable): a trapezoidal stage to t + γh, then BDF2.
+                # For this γ, γ/2 = (1 − γ)/(2 − γ), so the two matrices are in fact equal.
                 g = 2.0 - math.sqrt(2.0)
                 cache[key] = (spla.splu(eye - 0.5 * g * h * L), spla.splu(eye - (1 - g) / (2 - g) * h * L),
                               eye + 0.5 * g * h * L)
@@ -759,6 +779,8 @@ def solve_fp(sde: Any, p0: Any, grid: Grid, t_span: Any, *, dt: float | None = N
                 rho = fac[0].solve(rho)
             else:
                 g = 2.0 - math.sqrt(2.0)
+                # (I − γh/2·L) ρ* = (I + γh/2·L) ρⁿ, then
+                # (I − (1−γ)/(2−γ)·hL) ρⁿ⁺¹ = (ρ* − (1 − γ)²ρⁿ) / (γ(2 − γ))
                 star = fac[0].solve(fac[2] @ rho)
                 rho = fac[1].solve((star - (1 - g) ** 2 * rho) / (g * (2 - g)))
             n_steps += 1

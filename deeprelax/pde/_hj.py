@@ -286,6 +286,8 @@ def _neighbours(n: int, periodic: bool) -> np.ndarray:
             # the ghost beyond a reflecting edge mirrors the cells inside (homogeneous Neumann)
             j = np.where(j < 0, -j - 1, j)
             j = np.where(j >= n, 2 * n - j - 1, j)
+            # a no-op for n ≥ 2 (offsets are at most 2); it guarantees the kernels, which
+            # index without bounds checks, never read outside the axis
             j = np.clip(j, 0, n - 1)
         out[r] = j
     return out
@@ -345,6 +347,7 @@ class _HJProblem:
         shape3 = tuple(grid.shape) + (1,) * (3 - grid.ndim)
         u3 = np.array(u.reshape(shape3), dtype=np.float64, order="C", copy=True)  # never the caller's f
         slopes = np.zeros(3)
+        # the spectral method has no one-sided differences: its α is estimated with ENO2's
         _max_slopes(u3, op._replace(rec=ENO2 if rec == "spectral" else op.rec), slopes)
         # α_k ≥ max |∂H/∂p_k| = max |p_k + b_k|: the slopes of f plus the largest drift
         alpha = slopes + (np.abs(b3).reshape(-1, 3).max(axis=0) if b is not None else 0.0)
@@ -384,7 +387,10 @@ class _ImplicitLaplacian:
         sym = np.zeros(grid.shape)
         for k, (n, h) in enumerate(zip(grid.shape, grid.spacing)):
             m = np.arange(n)
-            # eigenvalues of the 3-point Laplacian: Neumann (cell-centred, DCT-II) or periodic
+            # eigenvalues of the 3-point Laplacian: Neumann (cell-centred, DCT-II) or periodic.
+            # The mirror ghost of _neighbours (index −1 ↦ 0) is the half-sample symmetric
+            # extension that the DCT-II diagonalises, so this solve inverts exactly the
+            # Laplacian the explicit kernels apply.
             lam = -(4.0 / h**2) * np.sin(np.pi * m / (2 * n if not grid.periodic[k] else n)) ** 2
             shape = [1] * grid.ndim
             shape[k] = n
@@ -392,6 +398,7 @@ class _ImplicitLaplacian:
         self.sym = sym
         self._den: dict[tuple[float, int], np.ndarray] = {}
         if self.per and not self.neu:
+            # rfftn keeps only modes 0..n//2 of the last axis (real data); λ_m = λ_{n−m}
             last = self.per[-1]
             self.sym_r = np.take(sym, np.arange(grid.shape[last] // 2 + 1), axis=last)
 
@@ -400,7 +407,7 @@ class _ImplicitLaplacian:
         key = (theta, id(sym))
         den = self._den.get(key)
         if den is None:
-            if len(self._den) > 8:
+            if len(self._den) > 8:  # bound the memory if a caller varies θ
                 self._den.clear()
             den = self._den[key] = 1.0 - theta * sym
         return den
@@ -415,6 +422,8 @@ class _ImplicitLaplacian:
             return scipy.fft.irfftn(z, s=r.shape)
         z = scipy.fft.dctn(r, type=2, norm="ortho", axes=self.neu)
         z = scipy.fft.fftn(z, axes=self.per) / self._denominator(theta, self.sym)
+        # the exact result is real (real data, a symbol even in each periodic mode); .real
+        # drops the round-off imaginary part
         z = scipy.fft.ifftn(z, axes=self.per).real
         return scipy.fft.idctn(z, type=2, norm="ortho", axes=self.neu)
 
@@ -576,6 +585,8 @@ def _steps_per_interval(t0: float, t_out: np.ndarray, dt: float, max_steps: int,
     edges = np.r_[t0, t_out]
     ratios = [(b - a) / dt for a, b in zip(edges[:-1], edges[1:])]
     # the count in floats first: (T − t0)/dt may be astronomically large (or overflow)
+    # − 1e-9: a ratio that is an integer up to round-off (0.3/0.1 = 2.9999…, 0.7/0.1 …)
+    # does not get an extra step
     counts = [max(1, math.ceil(q - 1e-9)) if q < 1e18 else math.inf for q in ratios]
     total = sum(counts)
     if total > max_steps:
@@ -590,6 +601,7 @@ def _choose_dt(dt: Any, cfl: float, bound: float, span: float, sch: _Scheme) -> 
     if dt is None:
         return cfl * bound if math.isfinite(bound) else span
     dt_use = check_positive("dt", dt)
+    # slack of 1e-12: a dt equal to the bound as reported (HJResult.cfl_bound) passes
     if dt_use > bound * (1.0 + 1e-12):
         kind = {"explicit": "CFL bound {b} = 1/(Σ α_k/h_k + 2ν Σ h_k⁻²)", "imex": "CFL bound {b} = 1/Σ α_k/h_k (IMEX)",
                 "exponential": "linear stability bound {b} of ETDRK4 (νΔ exact)"}[sch.kind].format(b=f"{bound:.6g}")
@@ -716,6 +728,7 @@ def solve_hj(
     counts = _steps_per_interval(t0, t_out, dt_use, max_steps, "" if sch.implicit_diffusion else " or an IMEX scheme",
                                  why)
     bar = _progress(sum(counts), progress)
+    # outputs after a blow-up stay NaN, as the NONFINITE message says
     u3, out = prob.u3, np.full((t_out.size,) + grid.shape, np.nan)
     status, message, n_done, t_prev, h_step = Status.SUCCESS, "", 0, t0, dt_use
     for n_out, (t_next, n_steps) in enumerate(zip(t_out, counts)):
