@@ -52,6 +52,7 @@ MIN_FFT_HALFWIDTH = 6
 
 @jit(inline="always")
 def _circ(i, j, n, periodic):
+    # cell distance |i − j|, the shorter way round on a periodic axis (logg is periodised)
     k = abs(i - j)
     if periodic and n - k < k:
         k = n - k
@@ -93,6 +94,9 @@ def _logconv_lines(a, out, mask, logg, periodic, block):
                 if bound[b] > best:
                     best = bound[b]
                     bbest = b
+            # The shift m must be the true maximum term (so every exp(· − m) ≤ 1): start from
+            # the block with the largest bound, then scan only the blocks whose bound is
+            # within LOG_DROP of it; the others add < e^{−50} per term and are skipped.
             m = -np.inf
             for j in range(bbest * block, min(n, (bbest + 1) * block)):
                 m = max(m, line[j] + logg[_circ(i, j, n, periodic)])
@@ -154,6 +158,8 @@ def log_gauss_convolve(la: np.ndarray, axis: int, h: float, sigma2: float,
         nfft = n
         ker = np.exp(logg)
     else:
+        # zero padding to ≥ n + r makes the circular FFT convolution a linear one (no
+        # wrap-around); the kernel's negative lags sit at the end of the buffer
         r = min(half, n - 1)
         nfft = scipy.fft.next_fast_len(n + r, real=True)
         ker = np.zeros(nfft)
@@ -176,6 +182,9 @@ def log_gauss_convolve(la: np.ndarray, axis: int, h: float, sigma2: float,
     z *= spec[None, :, None]
     w = scipy.fft.irfft(z, nfft, axis=1, overwrite_x=True, workers=workers)[:, :n, :]
     del z
+    # After the shift a line's maximum is 1, so the FFT's absolute error is ~ε·Σg; a value
+    # w ≥ FFT_ACCEPT·Σg therefore has relative error ≲ ε/FFT_ACCEPT. Round-off can make w ≤ 0
+    # where the true sum is tiny: clip for the log, those points are recomputed below anyway.
     thr = FFT_ACCEPT * ker.sum()
     out = np.maximum(w, np.finfo(float).tiny)
     np.log(out, out=out)

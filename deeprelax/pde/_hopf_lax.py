@@ -98,7 +98,10 @@ def _envelope_line(f, pos, xq, c, out, arg, v, z):
 
 @jit(inline="always")
 def _line_setup(n, h, periodic, reps, pos, xq):
-    # query points x_i = i·h and the parabolas' anchors (one period either side when periodic)
+    # query points x_i = i·h and the parabolas' anchors (one period either side when periodic).
+    # The cost depends on x − y only, so coordinates from the line's first cell serve for any
+    # grid offset; for x, y in one period the nearest image of y is within ±L, so one image
+    # either side is enough.
     for i in range(n):
         xq[i] = i * h
     for r in range(reps):

@@ -108,6 +108,9 @@ def local_entropy(f: Any, grid: Grid, gamma: float, beta: float = 1.0) -> LocalE
     """
     gamma = check_positive("gamma", gamma, "the scope gamma of Entropy-SGD is > 0 (t = 1/gamma)")
     beta = check_positive("beta", beta, "the inverse temperature beta is > 0")
+    # With σ = t/β = 1/(βγ), G_σ(x − y) = (2π/(βγ))^{−d/2} e^{−βγ|x − y|²/2}, so
+    # ∫ e^{−βf(y) − βγ|x − y|²/2} dy = (2π/(βγ))^{d/2} e^{−βu(x, 1/γ)}; taking β⁻¹ log gives
+    # F = const − u, and the grid's midpoint sum is cole_hopf's.
     t = 1.0 / gamma
     ch = cole_hopf(f, grid, t, beta, gradient=True)
     const = local_entropy_constant(grid.ndim, gamma, beta)

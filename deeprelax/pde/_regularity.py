@@ -161,6 +161,8 @@ def gauss_smooth(values: Any, grid: Grid, sigma2: float) -> tuple[np.ndarray, np
         if grid.periodic[k]:
             ker, nfft = g, n
         else:
+            # untruncated kernel (all n lags): padding to ≥ 2n − 1 makes the FFT product a
+            # linear convolution with no wrap-around
             nfft = scipy.fft.next_fast_len(2 * n - 1, real=True)
             ker = np.zeros(nfft)
             ker[:n] = g
@@ -267,6 +269,7 @@ def relaxation_checks(f: Any, grid: Grid, t: float, beta: float,
     ch = cole_hopf(fv, grid, t, beta, gradient=False).u
     hl = hopf_lax(fv, grid, t).u
     hl_half = hopf_lax(fv, grid, 0.5 * t).u
+    # bump ∈ [0, 0.2], so f ≤ f + bump everywhere, as comparison() requires
     bump = 0.1 * (1.0 + np.cos(np.linspace(0.0, math.pi, fv.size))).reshape(fv.shape)
     ch2 = cole_hopf(fv + bump, grid, t, beta, gradient=False).u
     if betas is None:
