@@ -76,6 +76,8 @@ def maxpool_forward(a, k, s, y, arg):  # pragma: no cover - compiled
                     for i in range(k):
                         for j in range(k):
                             v = a[b, c, oy * s + i, ox * s + j]
+                            # strict >: the first maximum in row-major window order wins,
+                            # as numpy's argmax in the twin, so both route the gradient alike
                             if v > best:
                                 best = v
                                 bi = (oy * s + i) * W + ox * s + j
@@ -93,6 +95,7 @@ def maxpool_backward(dy, arg, da):  # pragma: no cover - compiled
             for oy in range(Ho):
                 for ox in range(Wo):
                     q = arg[b, c, oy, ox]
+                    # += : with stride < k overlapping windows can select the same cell
                     da[b, c, q // W, q % W] += dy[b, c, oy, ox]
 
 
@@ -167,6 +170,8 @@ def maxpool_backward_numpy(dy: np.ndarray, arg: np.ndarray, shape: tuple[int, ..
     n, C, H, W = shape
     da = np.zeros((n, C, H * W), dtype=dy.dtype)
     bi, ci = np.meshgrid(np.arange(n), np.arange(C), indexing="ij")
+    # np.add.at accumulates repeated indices (overlapping windows); fancy-index += would
+    # keep only one of them
     np.add.at(da, (bi[..., None], ci[..., None], arg.reshape(n, C, -1)), dy.reshape(n, C, -1))
     return da.reshape(shape)
 

@@ -152,6 +152,8 @@ class Dense(Layer):
         return ((self.n_in, self.n_out), (self.n_out,))
 
     def init_params(self, rng: np.random.Generator, params: list[np.ndarray]) -> None:
+        # PyTorch's nn.Linear default: kaiming_uniform(a=√5) on W is U(±1/√fan_in), and the
+        # bias uses the same bound
         bound = 1.0 / np.sqrt(self.n_in)
         _uniform(rng, params[0], bound)
         _uniform(rng, params[1], bound)
@@ -195,6 +197,7 @@ class ReLU(Layer):
 
     def forward(self, p: list, a: Any, ctx: Ctx) -> tuple[Any, Any]:
         xp = array_api_compat.array_namespace(a)
+        # strict a > 0: the derivative at 0 is taken as 0, as in PyTorch's ReLU backward
         mask = xp.astype(a > 0, a.dtype)
         return a * mask, mask
 
@@ -225,6 +228,8 @@ class Dropout(Layer):
                                  "numpy.random.Generator (or train=False)")
         dt = np.float32 if a.dtype == ctx.xp.float32 else np.float64
         u = ctx.rng.random(tuple(a.shape), dtype=dt)
+        # keep with probability 1 − rate and scale by 1/(1 − rate) now ("inverted"), so that
+        # E[y] = a and eval mode is the identity
         mask = (u >= self.rate).astype(dt) * dt(1.0 / (1.0 - self.rate))
         if not _is_np(a):
             mask = ctx.xp.asarray(mask, device=array_api_compat.device(a))
@@ -308,6 +313,9 @@ class BatchNorm(Layer):
     def forward(self, p: list, a: Any, ctx: Ctx) -> tuple[Any, Any]:
         xp = array_api_compat.array_namespace(a)
         if ctx.bn_batch:
+            # the biased variance (divide by the count), what PyTorch normalises with in
+            # train mode; two passes (mean, then squared deviations) avoid E[a²] − E[a]²
+            # cancellation
             mean = xp.mean(a, axis=self.axes, keepdims=True)
             var = xp.mean((a - mean) ** 2, axis=self.axes, keepdims=True)
             if ctx.record is not None:
@@ -333,7 +341,9 @@ class BatchNorm(Layer):
         dxhat = dy * xp.reshape(p[0], self.bshape)
         if not c.batch:
             return dxhat * c.invstd
-        # d/da of the batch-normalised xhat (mean and variance depend on a)
+        # d/da of the batch-normalised xhat (mean and variance depend on a): the standard
+        # compact form (Ioffe & Szegedy 2015, arXiv:1502.03167)
+        # da = invstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
         m1 = xp.mean(dxhat, axis=self.axes, keepdims=True)
         m2 = xp.mean(dxhat * c.xhat, axis=self.axes, keepdims=True)
         return (dxhat - m1 - c.xhat * m2) * c.invstd
@@ -354,6 +364,8 @@ class BatchNorm(Layer):
     def rforward(self, p: list, rp: list, c: _BNCache, ra: Any) -> tuple[Any, Any]:
         self._eval_only(c)
         xp = array_api_compat.array_namespace(c.xhat)
+        # R-operator (Pearlmutter 1994) of y = g·(a − m)·invstd + b with fixed m, invstd:
+        # R{y} = R{g}·xhat + R{b} + g·invstd·R{a}
         ry = xp.reshape(rp[0], self.bshape) * c.xhat + xp.reshape(rp[1], self.bshape)
         if ra is not None:
             ry = ry + xp.reshape(p[0], self.bshape) * ra * c.invstd
@@ -408,6 +420,7 @@ class Conv2d(Layer):
         return ((self.c_out, self.c_in, self.k, self.k), (self.c_out,))
 
     def init_params(self, rng: np.random.Generator, params: list[np.ndarray]) -> None:
+        # PyTorch's nn.Conv2d default, as Dense: U(±1/√fan_in) with fan_in = C_in·k²
         bound = 1.0 / np.sqrt(self.Kc)
         _uniform(rng, params[0], bound)
         _uniform(rng, params[1], bound)
@@ -424,6 +437,7 @@ class Conv2d(Layer):
 
     def _from_cols(self, cols: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         n = cols.shape[0]
+        # one GEMM for the whole batch, (n·P, C·k²) @ (C·k², C_out), then back to NCHW
         y = cols.reshape(-1, self.Kc) @ W.reshape(self.c_out, self.Kc).T
         if b is not None:
             y += b
@@ -526,6 +540,7 @@ class MaxPool2d(_Pool):
         if ra is None:
             return None, None
         n, C = ra.shape[:2]
+        # max pooling is locally a selection: R{y} is R{a} at the forward pass's argmax
         flat = np.take_along_axis(ra.reshape(n, C, -1), arg.reshape(n, C, -1), axis=2)
         return flat.reshape(n, *self.out_shape), None
 

@@ -97,6 +97,7 @@ class Embedding(Layer):
     def backward(self, p: list, ids: Any, dy: Any, gp: list | None, need_da: bool) -> Any:
         if gp is not None:
             gp[0][...] = 0
+            # a symbol repeats within a batch: np.add.at accumulates every occurrence
             np.add.at(gp[0], ids, dy)
         return None
 
@@ -137,6 +138,9 @@ def _gates_backward_row(i, f, o, g, c_prev, tc, dh, dc, dzi, dzf, dzo, dzg):  # 
         ok = o[k]
         gk = g[k]
         d_h = dh[k]
+        # dL/dc_t: the carried term (through c_{t+1} = f c_t + …) plus the path through
+        # h_t = o tanh c_t; then σ′ = σ(1 − σ), tanh′ = 1 − tanh², and dc ← d_c·f carries
+        # the gradient on to c_{t−1}
         d_c = dc[k] + d_h * ok * (1 - t * t)
         dzi[k] = d_c * gk * ik * (1 - ik)
         dzf[k] = d_c * c_prev[k] * fk * (1 - fk)
@@ -173,6 +177,8 @@ _HALF32 = np.float32(0.5)
 @jit
 def tanh32(x):  # pragma: no cover - compiled
     """Rational float32 tanh (see above); comparisons leave NaN unchanged."""
+    # the rational fit holds on [−7.9053, 7.9053]; beyond it float32 tanh is ±1, which the
+    # clamped argument reproduces
     x = _T_CLAMP if x > _T_CLAMP else x
     x = -_T_CLAMP if x < -_T_CLAMP else x
     x2 = x * x
@@ -185,6 +191,8 @@ def tanh32(x):  # pragma: no cover - compiled
 @jit
 def _act_row32(zr, H):  # pragma: no cover - compiled
     """Activate one row of pre-gates in place: σ on the first 3H, tanh on the last H."""
+    # σ(u) = ½(1 + tanh(u/2)): one vectorisable function for all four gates, and no
+    # exp(−u) overflow for large negative u
     for k in range(3 * H):
         zr[k] = _HALF32 + _HALF32 * tanh32(_HALF32 * zr[k])
     for k in range(3 * H, 4 * H):
@@ -331,12 +339,15 @@ class LSTM(Layer):
         dY = dy.reshape(T, n, H)
         dz = np.empty((T, n, 4 * H), dtype=dt)
         dh = np.empty((n, H), dtype=dt)
+        # truncated BPTT: nothing flows back from the next batch (dc_T = 0), and the
+        # carried-in state (h_0, c_0) is a constant (no gradient into it)
         dc = np.zeros((n, H), dtype=dt)
         WhT = np.ascontiguousarray(Wh.T)
         for t in range(T - 1, -1, -1):
             if t == T - 1:
                 dh[...] = dY[t]
             else:
+                # h_t feeds the output at t and the pre-gates at t + 1 (z_{t+1} ∋ h_t W_h)
                 np.matmul(dz[t + 1], WhT, out=dh)
                 dh += dY[t]
             bwd(c.gates[t], c.cs[t], c.tc[t], dh, dc, dz[t])
@@ -382,6 +393,8 @@ def sequence_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
                             cls=ShapeError)
     if y.size and (int(y.min()) < 0 or int(y.max()) >= z.shape[1]):
         raise bad_parameter("y", f"targets in 0..{z.shape[1] - 1}", f"range {int(y.min())}..{int(y.max())}")
+    # log-softmax shifted by the max for overflow safety; the shift uses the real part only,
+    # a constant, so the function stays complex-analytic for the complex-step HVP
     zs = z - np.max(z.real, axis=1, keepdims=True)
     e = np.exp(zs)
     s = e.sum(axis=1, keepdims=True)
@@ -650,6 +663,8 @@ class RecurrentNet:
         nv = float(np.linalg.norm(v))
         if nv == 0.0:
             return np.zeros(self.dim)
+        # Im ∇f(x + ihv)/h = Hv + O(h²) with no subtraction, so h can be tiny: the step
+        # h·v has norm 1e-20, and the O(h²) term is far below rounding
         h = COMPLEX_STEP / nv
         xc = x.astype(np.complex128) + 1j * h * v
         _, g, _ = self.loss_and_grad(xc, X, Y, state, train=False, stats=stats, weight_decay=weight_decay)

@@ -307,6 +307,8 @@ def hj_proximal(lr: float | Schedule, gamma: float | Schedule = 1.0, *, n_inner:
     >>> opt = hj_proximal(1.0, 3.0, n_inner=100, inner_lr=0.05)
     """
     check_choice("outer_step", outer_step, OUTER_STEPS)
+    # noise 0: plain gradient descent on y ↦ f(y) + γ|y − x|²/2; α = 1: μ is the last
+    # iterate, the approximate minimiser (the HJB code's mw, PAPERS.md)
     inner = InnerLoop(n_inner, inner_lr, 0.0, 1.0)
     return EntropySGD(inner, _gamma_schedule(gamma, scoping, gamma_max),
                       sgd_transform(lr, momentum, nesterov), outer_step, "hj_proximal")

@@ -44,6 +44,7 @@ class _SharpnessObjective:
         xp = array_namespace(g)
         if self.adaptive is None:
             gn = norm(g)
+            # ĝ = 0 has no ascent direction: e = 0 (0·g keeps g's shape and namespace)
             e = (self.rho / gn) * g if gn > 0 else 0.0 * g
         else:
             T = xp.abs(x) + self.adaptive   # ASAM's T_x = |x| + η: sharpness in scale-free units
