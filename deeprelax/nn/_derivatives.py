@@ -69,6 +69,8 @@ def batch_norm_stats(model: Sequential, x: Any, X: Any, *, chunk_size: int = CHU
             ctx = Ctx(xp=xp, dropout=False, bn_batch=False, stats=stats)
             a, _ = model._run(x, X[s:s + chunk_size], ctx, stop=li)
             axes = model.layers[li].axes
+            # accumulate in float64 whatever the model's dtype: float32 sums over many
+            # chunks would lose digits of the variance
             a64 = xp.astype(a, xp.float64)
             k = a64.shape[0] * int(np.prod([a64.shape[j] for j in axes[1:]]))
             cm = xp.mean(a64, axis=axes)
@@ -272,6 +274,7 @@ def hvp_operator(model: Sequential, x: np.ndarray, X: np.ndarray, y: np.ndarray,
     (for ``eigsh`` / Lanczos); the forward pass and deltas are computed once."""
     op = _HVP(_check_model(model), _np_x(x), X, y, weight_decay, stats)
     d = model.dim
+    # H is symmetric, so Hᵀv = Hv: rmatvec is the same product
     return LinearOperator((d, d), matvec=lambda v: op(np.ravel(v)), rmatvec=lambda v: op(np.ravel(v)),
                           dtype=x.dtype)
 

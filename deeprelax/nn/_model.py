@@ -45,6 +45,8 @@ def softmax_cross_entropy(z: Any, onehot: Any) -> tuple[Any, Any]:
         raise bad_parameter("z", "logits (n, K) with one-hot targets of the same shape",
                             f"z {zs_ or type(z).__name__}, onehot {oh_ or type(onehot).__name__}", cls=ShapeError)
     xp = array_api_compat.array_namespace(z)
+    # log-sum-exp shifted by the row maximum: exp never overflows, the largest term is 1,
+    # so log s is never log 0; log p = z − max − log Σ exp(z − max) is exact algebra
     zs = z - xp.max(z, axis=1, keepdims=True)
     e = xp.exp(zs)
     s = xp.sum(e, axis=1, keepdims=True)

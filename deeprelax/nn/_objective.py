@@ -108,6 +108,8 @@ class MinibatchObjective:
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """The b sample indices of one minibatch, drawn from ``rng``."""
+        # with replacement var(∇f_b) = D(x)/b exactly (SGD-VI Definition 1, β⁻¹ = η/(2b));
+        # without, the variance shrinks by (1 − b/N)·N/(N − 1) (App. A.2, PAPERS.md)
         if self.replacement:
             return rng.integers(0, self.n_samples, size=self.batch_size)
         return rng.choice(self.n_samples, size=self.batch_size, replace=False)
