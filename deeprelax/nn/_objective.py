@@ -108,7 +108,7 @@ class MinibatchObjective:
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """The b sample indices of one minibatch, drawn from ``rng``."""
-        # with replacement var(∇f_b) = D(x)/b exactly (SGD-VI Definition 1, β⁻¹ = η/(2b));
+        # with replacement var(∇f_b) = D(x)/b exactly (SGD-VI Definition 1; β⁻¹ = η/(2b), Lemma 2);
         # without, the variance shrinks by (1 − b/N)·N/(N − 1) (App. A.2, PAPERS.md)
         if self.replacement:
             return rng.integers(0, self.n_samples, size=self.batch_size)
