@@ -39,6 +39,8 @@ def _quad_value(x, p):
 
 @jit
 def _quad_grad(x, p, out):
+    # ∇(½yᵀHy) = ½(H + Hᵀ)y: the symmetric part keeps this the true gradient of _quad_value
+    # even for params set through with_params, which does not re-check symmetry
     d = x.shape[0]
     for i in range(d):
         s = 0.0
@@ -215,6 +217,8 @@ def _ex19_phi_hess(x, p, out):
 
 @jit
 def _ex19_j(x, p, out):
+    # e^{Φ} and e^{−r⁴/4} in one exponent: e^{Φ} alone overflows for |x₁| ≳ 7.4, while
+    # Φ − r⁴/4 = ¼ − x₁²/2 + x₂²/2 − x₁²x₂²/2 − x₂⁴/4 ≤ ½ everywhere
     r2 = x[0] * x[0] + x[1] * x[1]
     s = p[0] * math.exp(_phi19(x[0], x[1]) - 0.25 * r2 * r2)
     out[0] = -s * x[1]
@@ -386,6 +390,9 @@ def relaxation_1d(
     noise = check_float("noise", noise, low=0.0)
     noise_length = check_float("noise_length", noise_length, low=0.0, low_inclusive=False)
     seed = check_seed("seed", seed)
+    # random Fourier features (Rahimi & Recht 2007): with ω ~ N(0, ℓ⁻²), φ ~ U[0, 2π),
+    # E[2cos(ωx + φ)cos(ωy + φ)] = E[cos ω(x − y)] = e^{−(x−y)²/(2ℓ²)}, so √(2/K)Σ cos has
+    # unit variance and the squared-exponential correlation
     K = RELAXATION_NOISE_FEATURES if noise > 0 else 0
     rng = np.random.default_rng(seed)
     omega = rng.normal(0.0, 1.0 / noise_length, K)
