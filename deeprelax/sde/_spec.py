@@ -112,11 +112,16 @@ def factor_covariance(C: Any, name: str = "D") -> np.ndarray:
     wmax = float(w[-1])
     if wmax <= 0:
         return np.zeros((C.shape[0], 1))
+    # Cholesky only when C is clearly definite; numpy's cholesky reads one triangle, so the
+    # (round-off) asymmetry check_psd allowed is averaged out first
     if w[0] > RANK_RTOL * wmax * C.shape[0]:
         try:
             return np.linalg.cholesky(0.5 * (C + C.T))
         except np.linalg.LinAlgError:  # pragma: no cover - numerically singular, fall through
             pass
+    # rank-deficient: L = V_r diag(√w_r) has only r columns, so the SDE draws r Brownian
+    # motions instead of d (the papers' D has rank ≈ 1 % of d); L Lᵀ = C up to the dropped
+    # eigenvalues, which are below RANK_RTOL·max w
     w, V = np.linalg.eigh(0.5 * (C + C.T))
     keep = w > RANK_RTOL * wmax
     return V[:, keep] * np.sqrt(w[keep])
@@ -261,6 +266,7 @@ class SDE:
             v = np.empty_like(xb)
             batch_vector(self.diffusion_kernel, xb, self.diffusion_params, v)
             if self.diffusion_form == "covariance":
+                # as the kernels (_diag_factor): a round-off negative Cᵢᵢ gives 0, not NaN
                 v = np.sqrt(self.diffusion_scale * np.maximum(v, 0.0))
             g = np.zeros((n, d, d))
             g[:, np.arange(d), np.arange(d)] = v
@@ -281,6 +287,7 @@ class SDE:
         xb, lead = _as_batch(x, self.dim)
         d = self.dim
         if self.diffusion_form == "covariance" and self.noise == "general":
+            # ½·gscale·C(x) directly, without factorising C and multiplying the factor back
             C = np.empty((xb.shape[0], d, d))
             batch_matrix(self.diffusion_kernel, xb, self.diffusion_params, C)
             a = 0.5 * self.diffusion_scale * C
@@ -302,6 +309,8 @@ class SDE:
         xb, lead = _as_batch(x, self.dim)
         g = self.diffusion_factor(xb)
         corr = np.zeros_like(xb)
+        # Stratonovich → Itô: b_i + ½ Σ_{k,j} g_kj ∂_k g_ij (the standard conversion); ∂_k g by
+        # central differences with a step relative to |x_k| (absolute near 0), error O(h²)
         for k in range(self.dim):
             h = FD_REL_STEP * np.maximum(1.0, np.abs(xb[:, k]))
             xp, xm = xb.copy(), xb.copy()
@@ -359,6 +368,8 @@ def semidefinite_cholesky_numpy(C: np.ndarray, rtol: float = 1e-12) -> np.ndarra
     for j in range(d):
         s = C[..., j, j] - np.sum(L[..., j, :j] ** 2, axis=-1)
         ok = s > rtol * scale
+        # np.where evaluates both branches: a dummy 1.0 where the pivot is dropped keeps the
+        # sqrt and the division below free of NaN and warnings
         piv = np.sqrt(np.where(ok, s, 1.0))
         L[..., j, j] = np.where(ok, piv, 0.0)
         for i in range(j + 1, d):
