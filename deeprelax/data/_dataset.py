@@ -124,6 +124,8 @@ def downsample(images: np.ndarray, size: int) -> np.ndarray:
                             "for MNIST use 28, 14 or 7")
     k = h // size
     x = np.asarray(images, dtype=np.float64)
+    # pixel (i·k + a, j·k + b) goes to axes (i, a, j, b): averaging over a and b (axes −3
+    # and −1) is the k × k block mean, with no copy beyond the float64 cast
     return x.reshape(*x.shape[:-2], size, k, size, k).mean(axis=(-3, -1))
 
 
@@ -218,6 +220,8 @@ def normalize_splits(splits: Splits, how: str = "standard", dtype: Any = np.floa
     if how == "unit":
         s = float(scale)
     elif how == "standard":
+        # m, s of the raw train inputs: (X − m)/s equals (X/scale − m/scale)/(s/scale), so
+        # the scale cancels in "standard" and is not applied
         xt = np.asarray(splits.train.X, dtype=np.float64)
         m, s = float(xt.mean()), float(xt.std())
         if s == 0.0:

@@ -88,6 +88,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(raw) - head != need:
         raise DataError(f"{str(p)!r} is truncated or padded: its header says shape {shape} "
                         f"({need} data bytes), got {len(raw) - head} bytes; download the file again")
+    # astype copies out of the read-only bytes buffer and converts big-endian to native
     out = np.frombuffer(raw, dtype=dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
     if dtype.kind == "f" and not np.all(np.isfinite(out)):
         bad = int(np.count_nonzero(~np.isfinite(out)))

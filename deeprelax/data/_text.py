@@ -155,6 +155,8 @@ def load_text(path: str | os.PathLike, *, max_chars: int | None = None,
     table = np.full(max(map(ord, vocab)) + 1, -1, dtype=np.int32)
     for i, c in enumerate(vocab):
         table[ord(c)] = i
+    # UTF-32 is one uint32 code point per character: the whole text maps to ids in one
+    # vectorised gather (no Python loop over ~5·10⁶ characters)
     ids = table[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
     n = ids.size
     a = int(round(fr[0] * n))
@@ -214,11 +216,14 @@ class TextStreams:
                                 f"{a.dtype} array of shape {a.shape}", cls=ShapeError)
         n = check_int("batch_size", batch_size, low=1)
         T = check_int("seq_len", seq_len, low=1)
+        # − 1: every input symbol needs its successor as target
         K = (a.size - 1) // (n * T) if a.size else 0
         if K < 1:
             raise DataError(f"`ids` must hold at least one batch, batch_size·seq_len + 1 = {n * T + 1} "
                             f"symbols, got {a.size}; use a longer text or smaller batch_size / seq_len")
         m = K * n * T
+        # row j of reshape(n, K, T) is the j-th contiguous piece (stream j); the transpose
+        # makes batch k the k-th block of T symbols of every stream
         self.inputs = np.ascontiguousarray(a[:m].reshape(n, K, T).transpose(1, 0, 2))
         self.targets = np.ascontiguousarray(a[1:m + 1].reshape(n, K, T).transpose(1, 0, 2))
         self.batch_size, self.seq_len, self.n_batches = n, T, K
