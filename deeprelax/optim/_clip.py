@@ -59,7 +59,8 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     def update(g: Any, s: EmptyState, x: Any) -> tuple[Any, EmptyState]:
         xp = array_namespace(g)
         nrm = xp.sqrt(xp.sum(g * g, axis=-1, keepdims=True))
-        # g is returned unchanged (not a copy) where the norm is within the bound
+        # g is returned unchanged (not a copy) where the norm is within the bound; the inner
+        # where keeps c/0 out of the unused branch where g = 0 (where evaluates both)
         factor = xp.where(nrm > c, c / xp.where(nrm > 0, nrm, 1.0), 1.0)
         return g * factor, s
 

@@ -141,6 +141,8 @@ class exponential_growth:
             _set(self, "cap", _finite("cap", self.cap))
 
     def __call__(self, t: int) -> float:
+        # exp(t·log1p(rate)) rather than (1 + rate)**t: the rounding of 1 + rate would be
+        # raised to the power t (γ₁ = 10⁻³ over 10⁴ steps), log1p keeps the small rate exact
         expo = t * math.log1p(self.rate)
         v = self.value * math.exp(expo) if expo < _MAX_EXPONENT else math.inf
         return v if self.cap is None else min(v, self.cap)
