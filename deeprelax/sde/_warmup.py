@@ -31,6 +31,7 @@ def _landscape_batches() -> None:
     from ..landscapes._base import PARALLEL_MIN_ROWS
 
     for f in _catalogue():
+        # both bindings of the batch loops: serial below PARALLEL_MIN_ROWS, parallel from it
         for n in (2, PARALLEL_MIN_ROWS):
             x = np.zeros((n, f.dim))
             f.value(x), f.grad(x)
@@ -43,6 +44,7 @@ def _landscape_batches() -> None:
 
 def _sde_linear() -> None:
     """The Euler–Maruyama accelerators (linear drift, additive noise) at d = 2, 5 and 20."""
+    # d = 2: em_linear's scalar path; d = 5: its path-block path; d = 20 ≥ BLAS_MIN_DIM: em_blas
     for d in (2, 5, 20):
         s = langevin(landscapes.quadratic(np.eye(d)), beta=1.0)
         sdeint(s, np.zeros(d), (0.0, 0.02), 0.01, n_paths=4, seed=0)
