@@ -187,8 +187,8 @@ def check_psd(name: str, mat: np.ndarray, rtol: float = PSD_RTOL) -> np.ndarray:
         raise NotPSDError(f"`{name}` must be symmetric, got max|M - M.T| = {np.max(np.abs(m - m.T)):.3g}; "
                           "pass (M + M.T) / 2")
     # eigvalsh reads one triangle only, which is why symmetry is checked above. The negative
-    # test is relative to the spectral radius (|w[0]| included, so a negative-definite matrix
-    # cannot pass on a tiny w[-1]).
+    # test is relative to the spectral radius max(|w[0]|, |w[-1]|), the scale of the
+    # round-off in the eigenvalues.
     w = np.linalg.eigvalsh(m)
     if w[0] < -rtol * max(abs(w[-1]), abs(w[0])):
         raise NotPSDError(

@@ -96,7 +96,7 @@ def _logconv_lines(a, out, mask, logg, periodic, block):
                     bbest = b
             # The shift m must be the true maximum term (so every exp(· − m) ≤ 1): start from
             # the block with the largest bound, then scan only the blocks whose bound is
-            # within LOG_DROP of it; the others add < e^{−50} per term and are skipped.
+            # within LOG_DROP of it; the others add < e^{−50}·e^m per term and are skipped.
             m = -np.inf
             for j in range(bbest * block, min(n, (bbest + 1) * block)):
                 m = max(m, line[j] + logg[_circ(i, j, n, periodic)])

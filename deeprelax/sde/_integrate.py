@@ -128,7 +128,7 @@ def _n_steps(t_span: Any, dt: float) -> tuple[float, int]:
         raise bad_parameter("t_span", "finite (t0, t1) with t1 > t0", t_span)
     ratio = (t1 - t0) / dt
     n = int(round(ratio))
-    # (t1 − t0)/dt carries relative round-off (e.g. 1/0.1 = 9.999…), so the test is
+    # (t1 − t0)/dt carries relative round-off (0.3/0.1 = 2.9999999999999996), so the test is
     # relative to the number of steps; the run then lasts n·dt, not t1 − t0 exactly.
     if n < 1 or abs(ratio - n) > STEP_RTOL * max(1.0, ratio):
         raise ParameterError(
