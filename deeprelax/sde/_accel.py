@@ -212,6 +212,8 @@ def _em_linear_d2x2(A, c, G, m, bsign, dt, sdt, x, states, i, n_blocks, block_le
                 t1 += g11 * w1
                 p0 += g01 * r1
                 p1 += g11 * r1
+            # both chains are computed every step (branch-free), but a dead path neither draws
+            # nor stores: its state and stream stay where it went non-finite
             if live_i:
                 x0, x1 = t0, t1
                 if not (abs(t0) < inf and abs(t1) < inf):
@@ -404,6 +406,8 @@ def em_blas(sp: Any, bk: Any, bp: np.ndarray, gk: Any, gp: np.ndarray, G: np.nda
     Pb = BLAS_BLOCK
     bsign, dt = sp.bsign, sp.dt
     Am, c = bp[:d * d].reshape(d, d), bp[d * d:d * d + d]
+    # paths as rows: x_row + sΔt·(−A x)ᵀ + (GΔW)ᵀ = [x_row, ΔW_row] @ [[I − sΔt Aᵀ], [Gᵀ]],
+    # so one GEMM of the block's (x, √Δt ξ) rows advances every path of the block
     W = np.vstack([np.eye(d) - (bsign * dt) * Am.T, G.T])  # (d + m, d)
     shift = (bsign * dt) * (Am @ c) if np.any(c != 0.0) else None  # x + sΔt·(−A(x − c))
     frozen = np.empty((n, d))
@@ -420,6 +424,9 @@ def em_blas(sp: Any, bk: Any, bp: np.ndarray, gk: Any, gp: np.ndarray, G: np.nda
         k = sp.step0
         for blk, nb in enumerate(lens):
             for _ in range(nb):
+                # the rows hold the state after global step k − 1: a non-finite one is
+                # recorded as bad = k − 1 (the step that produced it, as the generic kernel
+                # does) and its row frozen, since the GEMM keeps propagating it afterwards
                 em_draw_rows(cur, d, lo, hi, states, bad, frozen, k - 1, sp.sdt, True)
                 np.matmul(cur, W, out=tmp)  # contiguous operands: one BLAS dgemm
                 if shift is not None:
