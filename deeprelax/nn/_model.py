@@ -167,6 +167,8 @@ class Sequential:
         if dt not in _FLOATS:
             raise bad_parameter("dtype", "float32 or float64", dt)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed("seed", seed))
+        # drawn in float64 and cast at the end: one seed gives the same parameters (to
+        # rounding) for a float32 and a float64 model
         x = np.zeros(self.dim, dtype=np.float64)
         for layer, p in zip(self.layers, self.views(x)):
             layer.init_params(rng, p)
@@ -279,6 +281,8 @@ class Sequential:
         onehot = _onehot(xp, yy, self.n_classes, z.dtype, array_api_compat.device(z))
         losses, prob = softmax_cross_entropy(z, onehot)
         loss = float(xp.sum(losses)) / n
+        # ∂(mean CE)/∂z = (softmax − onehot)/n; backpropagation stops at the first layer with
+        # parameters (nothing needs the gradient of the input)
         delta = (prob - onehot) / n
         g, gviews = self._grad_buffer(x, out)
         P = self.views(x)
