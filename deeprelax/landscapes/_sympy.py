@@ -386,6 +386,9 @@ def _build(expr: sp.Expr, xs: list[sp.Symbol], ps: list[sp.Symbol], pvals: np.nd
     pr = _KernelPrinter({"fully_qualified_modules": True, "standard": "python3"})
 
     def kernel_src(fname: str, header: str, exprs: list, assign: list[str]) -> str:
+        # one cse over all outputs of a kernel: the d gradient and d² Hessian entries repeat
+        # the expression's subterms, and sharing them as temporaries keeps the generated
+        # kernels (and their compile time) small
         temps, reduced = sp.cse([_float_big(sp.sympify(e).xreplace(sub)) for e in exprs],
                                 symbols=sp.numbered_symbols("_t"))
         lines = [f"def {fname}({header}):"]
