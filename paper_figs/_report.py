@@ -287,10 +287,13 @@ def _row(c: Check, name: str, scale: str, stale: bool) -> dict[str, Any]:
         measured += f" ± {fmt_num(c.uncertainty, 2)}"
     bound = "—" if c.bound is None or c.relation == "~" else f"{_REL.get(c.relation, c.relation)} {fmt_num(c.bound)}"
     bad = c.verdict in BAD
+    # A row's ``condition`` says when the claim holds: it belongs to a *qualified* verdict. Experiments
+    # may pass it unconditionally, so on a confirmed or refuted row it would contradict the verdict.
+    condition = clean_text(c.condition) if c.verdict == "qualified" else ""
     status = "expected" if bad and c.expected else ("bad" if bad else ("good" if c.verdict in (
         "pass", "confirmed") else ("mixed" if c.verdict == "qualified" else "info")))
     return {"statement": clean_text(c.claim), "reference": clean_text(c.reference), "measured": measured,
-            "bound": bound, "verdict": c.verdict, "note": clean_text(c.note), "condition": clean_text(c.condition),
+            "bound": bound, "verdict": c.verdict, "note": clean_text(c.note), "condition": condition,
             "expected": clean_text(c.expected), "kind": c.kind, "claim_id": c.claim_id, "experiment": name,
             "scale": scale, "status": status, "stale": stale}
 
@@ -301,7 +304,7 @@ def _headline(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
         return "confirmed", []
     if verdicts == {"refuted"}:
         return "refuted", []
-    conds = [f"holds when {r['condition']} ({r['experiment']})" for r in rows
+    conds = [f"condition ({r['experiment']}): {r['condition']}" for r in rows
              if r["verdict"] == "qualified" and r["condition"]]
     for v in ("confirmed", "refuted"):
         where = sorted({r["experiment"] for r in rows if r["verdict"] == v})
@@ -407,6 +410,7 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
         versions.append({
             "scale": scale, "rows": rows, "figures": figs, "stale": stale, "status": status,
             "computed": _date(p.get("date")), "wall": _seconds(p.get("wall_s")),
+            "cpu": _seconds(p["cpu_s"]) if p.get("cpu_s") is not None else None,
             "compile": _seconds(p.get("compile_s")), "provenance": _provenance_rows(res),
             "config": [(k, fmt_value(v)) for k, v in res.config.items()],
             "info": [(k, fmt_value(v)) for k, v in res.info.items()],

@@ -29,7 +29,7 @@ def _save(root: Path, name: str, scale: str, checks, *, overrides=None, date="20
     key = dict(plan.key, scale=scale)
     prov = {"deeprelax_version": "0.1.0", "git_hash": "abc123", "git_dirty": False, "date": date, "host": "lab",
             "scale": scale, "requested_scale": scale, "data_source": plan.data["description"],
-            "seeds": {"seed": 0}, "wall_s": 12.5, "compile_s": 3.25, "overrides": overrides or {},
+            "seeds": {"seed": 0}, "wall_s": 12.5, "cpu_s": 4.0, "compile_s": 3.25, "overrides": overrides or {},
             "code": plan.code, "command": "deeprelax run"}
     res = Results(name, plan.config, {"x": np.arange(3.0)}, {"note": np.float64(0.5)}, tuple(checks))
     save_results(res, result_dir(root, name, scale), provenance=prov, cache_key=key)
@@ -84,6 +84,26 @@ def test_all_refuted_is_refuted(tmp_path):
     assert c["id"] == 5 and c["verdict"] == "refuted" and c["conditions"] == []
 
 
+def test_condition_is_shown_only_with_a_qualified_verdict(tmp_path):
+    """A row's condition says when the claim holds; under a confirmed or refuted verdict it would contradict
+    the verdict (experiments may pass it unconditionally), so the page shows it only for qualified rows."""
+    _save(tmp_path, A, "quick", [
+        claim_row(5, "refuted row", "r", measured=2.0, bound=1.0, relation="<=", condition="COND-REFUTED"),
+        claim_row(6, "confirmed row", "r", measured=0.5, bound=1.0, relation="<=", condition="COND-CONFIRMED"),
+        claim_row(7, "qualified row", "r", measured=2.0, bound=1.0, relation="<=", qualified_if=True,
+                  condition="COND-QUALIFIED"),
+    ])
+    ctx = report_context(tmp_path)
+    rows = {r["statement"]: r for s in ctx["sections"] if s["main"] for r in s["main"]["rows"]}
+    assert rows["refuted row"]["condition"] == rows["confirmed row"]["condition"] == ""
+    assert rows["qualified row"]["condition"] == "COND-QUALIFIED"
+    claims = {c["id"]: c for c in ctx["claims"]}
+    assert claims[7]["conditions"] == [f"condition ({A}): COND-QUALIFIED"]
+    assert claims[5]["conditions"] == claims[6]["conditions"] == []
+    html = write_report(tmp_path).read_text()
+    assert "COND-QUALIFIED" in html and "COND-REFUTED" not in html and "COND-CONFIRMED" not in html
+
+
 def test_derived_and_method_rows_are_kept_apart(saved):
     ctx = report_context(saved)
     # each experiment's rows of its highest scale: A's paper result supersedes its quick one
@@ -105,7 +125,7 @@ def test_page_structure_and_human_numbers(saved):
     assert "np.float64" not in html and "2.5×10⁻⁵" in html and "1×10⁻⁵ ± 2×10⁻⁶" in html
     assert "expected at quick" in html and "10 epochs are a budget artefact" in html
     sec = html[html.index(f'id="exp-{A}"'):html.index('<section class="block"', html.index(f'id="exp-{A}"'))]
-    for text in ("abc123", "2026-01-02 03:04:05 UTC", "lab", "12.5 s", "3.2 s", "paper scale",
+    for text in ("abc123", "2026-01-02 03:04:05 UTC", "lab", "12.5 s wall, 4.0 s CPU", "3.2 s", "paper scale",
                  "also saved: the quick scale"):
         assert text in sec, text
     assert "custom config" in html[html.index(f'id="exp-{B}"'):]  # B ran with overrides
