@@ -32,9 +32,10 @@ def make(results, outdir) -> Path:
     ax.set_xlabel("x")
     ax.set_ylabel("loss")
     ax.set_xlim(x[0], x[-1])
-    ax.legend(fontsize=7, ncol=2, loc="upper center")
+    # above the axes: inside, the legend hid the density strip and the top of f
+    ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     out = Path(outdir) / "relaxation.png"
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 EXPERIMENT = "sgd_trajectories"
@@ -50,7 +51,9 @@ def make(results, outdir) -> Path:
               title="(c) full-gradient norm")
     st = info.get("stationarity", {}).get("sgd", {})
     gate = "passed" if info.get("stationary") else "FAILED"
-    ax[3].set(xlabel="epoch after checkpoint", ylabel="f(x) (with weight decay)", yscale="log",
+    # linear: the stationary losses span a few per cent, where log ticks read "7.4×10⁻¹"
+    ax[3].yaxis.set_major_formatter(mticker.ScalarFormatter(useOffset=False))
+    ax[3].set(xlabel="epoch after checkpoint", ylabel="f(x) (with weight decay)",
               title=f"(d) full loss; gate {gate}, SGD drift {st.get('rel_drift', np.nan):+.2%}")
     circ = info.get("circulation", {})
     for i, k in ((0, "sgd"), (1, "isotropic")):
@@ -60,6 +63,7 @@ def make(results, outdir) -> Path:
             ax[4].plot(q[:, 0], q[:, 1], color=f"C{i}", lw=0.4, alpha=0.8,
                        label=f"{LABELS[k]}: L = {c.get('L', np.nan):.2g} ± {c.get('se', np.nan):.1g}")
     pred = info.get("predicted_circulation", {}).get("L", np.nan)
+    ax[4].xaxis.set_major_locator(mticker.MaxNLocator(5))  # long tick labels collided
     ax[4].set(xlabel="u₁ · (x − x̄)", ylabel="u₂ · (x − x̄)",
               title=f"(e) plane of largest predicted current (pred. L = {pred:.2g})")
     rows = info.get("claim15", [])
@@ -75,7 +79,15 @@ def make(results, outdir) -> Path:
         tw.set_ylabel("f(x̄) − f(x*)", color="C3")
         ax[5].set(xscale="log", yscale="log", xlabel="η/b", ylabel="distance",
                   title="(f) claim 15: time-averaged SGD vs critical point")
-        ax[5].legend(fontsize=7, loc="upper left")
+        # headroom at the top of both axes for one legend of all three series (drawn on the twin,
+        # which lies above ax[5]: a legend of ax[5] was overdrawn by the twin's line)
+        lo, hi = ax[5].get_ylim()
+        ax[5].set_ylim(lo, hi * (hi / lo) ** 0.4)
+        lo, hi = tw.get_ylim()
+        tw.set_ylim(lo, hi + 0.4 * (hi - lo))
+        h0, l0 = ax[5].get_legend_handles_labels()
+        h1, l1 = tw.get_legend_handles_labels()
+        tw.legend(h0 + h1, l0 + l1, fontsize=7, loc="upper left", ncol=3)
     for i in (0, 1, 4):
         ax[i].legend(fontsize=7)
     fig.suptitle(f"{info['data']}, d = {info['dim']}, N = {info.get('n_train', '?')}", fontsize=9)
