@@ -119,6 +119,9 @@ def run_planned(plan: RunPlan, outroot: str | os.PathLike, *, force: bool = Fals
     if not force:
         cached = load_results(outdir, key=plan.key)
         if cached is not None:
+            if save:  # a reuse is a success: drop the record of an earlier failed attempt (another config)
+                with contextlib.suppress(FileNotFoundError):
+                    (outdir / "failure.json").unlink()
             return dataclasses.replace(cached, meta={**cached.meta, "reused": True, "reused_at": utc_now()})
     _require_data(plan)
     prov = {**base_provenance(), "date": utc_now(), "scale": plan.scale,

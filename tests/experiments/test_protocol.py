@@ -385,6 +385,25 @@ def test_failure_is_recorded_then_cleared(nested_experiment, tmp_path):
     assert read_failure(tmp_path / mod.NAME) is None
 
 
+def test_reused_result_clears_a_failure_of_another_config(nested_experiment, tmp_path):
+    """A typo'd run (`--set scheme=hune`) records a failure; rerunning the saved config reuses its result,
+    which is a success: the record must go, or the report keeps a "Failed" box until ``--force``."""
+    from experiments._runner import plan_run, read_failure, run_planned
+
+    mod = nested_experiment
+    run_planned(plan_run(mod), tmp_path, progress=False)
+    real = mod.run
+    mod.run = lambda config, progress=False: 1 / 0
+    try:
+        with pytest.raises(ZeroDivisionError):
+            run_planned(plan_run(mod, overrides={"seed": 1}), tmp_path, progress=False)
+    finally:
+        mod.run = real
+    assert read_failure(tmp_path / mod.NAME) is not None
+    assert run_planned(plan_run(mod), tmp_path, progress=False).meta["reused"] is True
+    assert read_failure(tmp_path / mod.NAME) is None
+
+
 def test_experiments_reading_data_are_detected():
     from experiments._provenance import data_source, uses_data
 
