@@ -102,6 +102,9 @@ def test_condition_is_shown_only_with_a_qualified_verdict(tmp_path):
     assert claims[5]["conditions"] == claims[6]["conditions"] == []
     html = write_report(tmp_path).read_text()
     assert "COND-QUALIFIED" in html and "COND-REFUTED" not in html and "COND-CONFIRMED" not in html
+    # claim 7 has one deciding row: its condition is the headline's, shown once in the claims table
+    table = html[html.index('id="claims"'):html.index('id="derived"')]
+    assert table.count("COND-QUALIFIED") == 1
 
 
 def test_derived_and_method_rows_are_kept_apart(saved):
