@@ -283,9 +283,15 @@ _REL = {"<=": "≤", ">=": "≥", "==": "=", "~": ""}
 
 def _row(c: Check, name: str, scale: str, stale: bool) -> dict[str, Any]:
     measured = fmt_num(c.measured)
-    if c.uncertainty is not None and math.isfinite(c.uncertainty):
+    if c.uncertainty is not None and math.isfinite(c.uncertainty) and c.uncertainty != 0:
+        # "± 0" said nothing: an exact quantity, or a spread below the resolution of its grid
         measured += f" ± {fmt_num(c.uncertainty, 2)}"
-    bound = "—" if c.bound is None or c.relation == "~" else f"{_REL.get(c.relation, c.relation)} {fmt_num(c.bound)}"
+    if c.bound is None:
+        bound = "—"
+    elif c.relation == "~":  # a report-only row's bound is a reference value (the paper's), not a test
+        bound = f"ref. {fmt_num(c.bound)}"
+    else:
+        bound = f"{_REL.get(c.relation, c.relation)} {fmt_num(c.bound)}"
     bad = c.verdict in BAD
     # A row's ``condition`` says when the claim holds: it belongs to a *qualified* verdict. Experiments
     # may pass it unconditionally, so on a confirmed or refuted row it would contradict the verdict.
@@ -408,7 +414,7 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
         p = res.meta.get("provenance") or {}
         status = ("reused" if info.get("reused") else "computed") if info else "on disk"
         versions.append({
-            "scale": scale, "rows": rows, "figures": figs, "stale": stale, "status": status,
+            "name": name, "scale": scale, "rows": rows, "figures": figs, "stale": stale, "status": status,
             "computed": _date(p.get("date")), "wall": _seconds(p.get("wall_s")),
             "cpu": _seconds(p["cpu_s"]) if p.get("cpu_s") is not None else None,
             "compile": _seconds(p.get("compile_s")), "provenance": _provenance_rows(res),

@@ -107,6 +107,28 @@ def test_condition_is_shown_only_with_a_qualified_verdict(tmp_path):
     assert table.count("COND-QUALIFIED") == 1
 
 
+def test_report_only_reference_and_zero_uncertainty(tmp_path):
+    """A report-only row ("~") shows its reference value (the paper's) in the bound column; "± 0" is not shown."""
+    _save(tmp_path, A, "quick", [
+        check_row("paper value row", "r", 1.85, 1.226, "~", uncertainty=0.01),
+        check_row("exact row", "r", 0.25, 1.0, "<=", uncertainty=0.0),
+        check_row("plain info row", "r", 3.0, None, "~"),
+    ])
+    sec = [s for s in report_context(tmp_path)["sections"] if s["name"] == A][0]
+    rows = {r["statement"]: r for r in sec["main"]["rows"]}
+    assert rows["paper value row"]["bound"] == "ref. 1.226" and rows["paper value row"]["measured"] == "1.85 ± 0.01"
+    assert rows["exact row"]["measured"] == "0.25" and rows["exact row"]["bound"] == "≤ 1"
+    assert rows["plain info row"]["bound"] == "—"
+
+
+def test_stale_warning_names_the_experiment(saved):
+    d = result_dir(saved, A, "quick")
+    meta = (d / "results.json").read_text().replace('"library_hash": "', '"library_hash": "old')
+    (d / "results.json").write_text(meta)
+    html = write_report(saved).read_text()
+    assert f"deeprelax run {A} --scale quick" in html and "deeprelax run … --scale" not in html
+
+
 def test_derived_and_method_rows_are_kept_apart(saved):
     ctx = report_context(saved)
     # each experiment's rows of its highest scale: A's paper result supersedes its quick one
