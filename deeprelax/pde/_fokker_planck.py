@@ -65,7 +65,7 @@ __all__ = [
     "FP_SCHEMES",
 ]
 
-#: Transient schemes (both factorise one matrix per step size).
+#: Transient schemes (both factorise one matrix per step size: TR-BDF2's two stages share it).
 FP_SCHEMES = ("implicit_euler", "tr_bdf2")
 #: Stationary solvers.
 FP_METHODS = ("direct", "gmres")
@@ -753,11 +753,12 @@ def solve_fp(sde: Any, p0: Any, grid: Grid, t_span: Any, *, dt: float | None = N
                 n_fact += 1
             else:
                 # TR-BDF2 with γ = 2 − √2 (L-stable): a trapezoidal stage to t + γh, then BDF2.
-                # For this γ, γ/2 = (1 − γ)/(2 − γ), so the two matrices are in fact equal.
+                # For this γ, γ/2 = (1 − γ)/(2 − γ) exactly (both are 1 − 1/√2), so the two stages
+                # share one matrix and one factorization
                 g = 2.0 - math.sqrt(2.0)
-                cache[key] = (spla.splu(eye - 0.5 * g * h * L), spla.splu(eye - (1 - g) / (2 - g) * h * L),
-                              eye + 0.5 * g * h * L)
-                n_fact += 2
+                lu = spla.splu(eye - 0.5 * g * h * L)
+                cache[key] = (lu, lu, eye + 0.5 * g * h * L)
+                n_fact += 1
         return cache[key]
 
     rho = r0.ravel().copy()

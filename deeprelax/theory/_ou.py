@@ -76,7 +76,7 @@ def ou_potential_matrix(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
 
 
 def ou_Q(H: Any, D: Any, beta: float = 1.0) -> np.ndarray:
-    """The antisymmetric Q with H U⁻¹ = D + Q, i.e. Q = βHΣ − D = β(HΣ − ΣH)/2."""
+    """The antisymmetric Q with H U⁻¹ = D + Q, i.e. Q = βHΣ − D = β(HΣ − ΣHᵀ)/2."""
     H, D = _HD(H, D)
     S = ou_stationary_cov(H, D, beta)
     # U⁻¹ = βΣ, so Q = HU⁻¹ − D = βHΣ − D. The Lyapunov equation βHΣ + βΣHᵀ = 2D makes
@@ -100,15 +100,18 @@ def ou_current(H: Any, D: Any, x: Any, beta: float = 1.0) -> np.ndarray:
 
 
 def ou_angular_momentum(H: Any, D: Any, beta: float = 1.0, i: int = 0, j: int = 1) -> float:
-    """Stationary E[xᵢ dxⱼ − xⱼ dxᵢ]/dt = (HΣ − ΣH)ᵢⱼ = 2Qᵢⱼ/β (Itô and Stratonovich agree)."""
+    """Stationary E[xᵢ dxⱼ − xⱼ dxᵢ]/dt = (HΣ − ΣHᵀ)ᵢⱼ = 2Qᵢⱼ/β (Itô and Stratonovich agree).
+
+    For a symmetric H (a Hessian) this is (HΣ − ΣH)ᵢⱼ; any stable H is accepted.
+    """
     H, D = _HD(H, D)
     d = H.shape[0]
     i = check_int("i", i, low=0, high=d - 1)
     j = check_int("j", j, low=0, high=d - 1)
     S = ou_stationary_cov(H, D, beta)
-    # E[xᵢ(−Hx)ⱼ − xⱼ(−Hx)ᵢ] = (HΣ − ΣHᵀ)ᵢⱼ in general (the noise term has zero mean); H is
-    # symmetric here (a Hessian, module docstring), so ΣHᵀ = ΣH.
-    C = H @ S - S @ H
+    # E[xᵢ(−Hx)ⱼ − xⱼ(−Hx)ᵢ] = (HΣ − ΣHᵀ)ᵢⱼ (the noise term has zero mean); for a symmetric H
+    # (a Hessian) this is HΣ − ΣH, but ou_stationary_cov accepts any stable H, so keep Hᵀ.
+    C = H @ S - S @ H.T
     return float(C[i, j])
 
 

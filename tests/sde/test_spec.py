@@ -115,6 +115,19 @@ def test_langevin_integrates_the_new_hessian_after_with_params():
     assert not np.array_equal(S.sdeint(S.langevin(old, beta=4.0), **kw).x, a.x)
 
 
+def test_non_symmetric_hessian_through_with_params_still_drifts_down_the_gradient():
+    """with_params can put a non-symmetric H into a quadratic; the drift must stay −∇f."""
+    q = landscapes.quadratic(np.eye(2))
+    H_bad = np.array([[2.0, 1.0], [0.0, 1.0]])
+    f = q.with_params(np.concatenate([H_bad.ravel(), np.zeros(2)]))
+    s = S.langevin(f, beta=1.0)
+    assert not s.linear                      # the linear accelerator does not apply
+    x = np.array([[1.0, 2.0], [-0.5, 0.3]])
+    np.testing.assert_allclose(s.drift_values(x), -f.grad(x))
+    # negative control: the raw linear drift −Hx is not −∇f for this H
+    assert not np.allclose(-x @ H_bad.T, -f.grad(x))
+
+
 def test_linear_flag_needs_the_linear_parameter_layout():
     from deeprelax._core import ParameterError
     from deeprelax.sde._spec import linear_drift

@@ -90,3 +90,17 @@ def test_bad_input():
         T.ou_stationary_cov(-np.eye(2), np.eye(2))
     with pytest.raises(ParameterError, match="unstable"):
         T.em_stationary_cov(np.eye(2), np.eye(2), dt=2.5)
+
+
+def test_angular_momentum_of_a_non_symmetric_drift_matrix():
+    """E[xᵢdxⱼ − xⱼdxᵢ]/dt = (HΣ − ΣHᵀ)ᵢⱼ = 2Qᵢⱼ/β for any stable H (not only a Hessian)."""
+    H = np.array([[1.0, 2.0], [-0.5, 1.5]])      # eigenvalues 1.25 ± 0.97i: stable, not symmetric
+    D = np.array([[1.0, 0.3], [0.3, 0.5]])
+    beta = 2.0
+    S = T.ou_stationary_cov(H, D, beta)
+    # the definition, term by term: E[xᵢ(−Hx)ⱼ] = −(ΣHᵀ)ᵢⱼ
+    direct = -(S @ H.T)[0, 1] + (S @ H.T)[1, 0]
+    assert T.ou_angular_momentum(H, D, beta) == pytest.approx(direct, rel=1e-12)
+    assert T.ou_angular_momentum(H, D, beta) == pytest.approx(2 * T.ou_Q(H, D, beta)[0, 1] / beta, rel=1e-12)
+    # negative control: the symmetric-H shortcut HΣ − ΣH is wrong here
+    assert abs((H @ S - S @ H)[0, 1] - direct) > 0.1
