@@ -46,7 +46,7 @@ def _panel(ax, lo, hi, lam, slq, color, title):
         ax.set_ylabel("d·ρ(λ) (SLQ)")
         ax.set_title(title, fontsize=9)
     ax.set_xlabel("λ")
-    ax.tick_params(labelsize=7)
+    ax.tick_params(which="both", labelsize=7)  # log axes under a decade label minor ticks too
 
 
 def make(results, outdir) -> Path:
