@@ -278,6 +278,14 @@ def fmt_value(v: Any, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def _fmt_entry(key: str, v: Any) -> str:
+    """A config/info entry: seeds, keys and hashes are identifiers, not quantities (no ``14,947,172,…``)."""
+    k = str(key).lower()
+    if isinstance(v, int) and not isinstance(v, bool) and ("seed" in k or k.endswith(("_key", "hash"))):
+        return str(v)
+    return fmt_value(v)
+
+
 _REL = {"<=": "≤", ">=": "≥", "==": "=", "~": ""}
 
 
@@ -385,7 +393,7 @@ def _provenance_rows(res: Results) -> list[tuple[str, str]]:
                                                p.get("overrides") and f"overrides {fmt_value(p['overrides'])}"]))
          or "the scale's defaults"),
         ("software", f"Python {p.get('python', '—')}, numpy {p.get('numpy', '—')}, Numba {p.get('numba', '—')} "
-                     f"({p.get('numba_threads', '—')} threads), {p.get('platform', '—')}"),
+                     f"(Numba threads: {p.get('numba_threads', '—')}), {p.get('platform', '—')}"),
         ("command", str(p.get("command", "—"))),
     ]
     return rows
@@ -418,8 +426,8 @@ def _section(name: str, root: Path, ran: Mapping[str, dict[str, Any]]) -> dict[s
             "computed": _date(p.get("date")), "wall": _seconds(p.get("wall_s")),
             "cpu": _seconds(p["cpu_s"]) if p.get("cpu_s") is not None else None,
             "compile": _seconds(p.get("compile_s")), "provenance": _provenance_rows(res),
-            "config": [(k, fmt_value(v)) for k, v in res.config.items()],
-            "info": [(k, fmt_value(v)) for k, v in res.info.items()],
+            "config": [(k, _fmt_entry(k, v)) for k, v in res.config.items()],
+            "info": [(k, _fmt_entry(k, v)) for k, v in res.info.items()],
             "n_bad": sum(r["status"] == "bad" for r in rows),
             "n_expected": sum(r["status"] == "expected" for r in rows),
             "n_good": sum(r["status"] == "good" for r in rows), "n_rows": len(rows),

@@ -121,6 +121,13 @@ def test_report_only_reference_and_zero_uncertainty(tmp_path):
     assert rows["plain info row"]["bound"] == "—"
 
 
+def test_seed_keys_are_identifiers_not_quantities():
+    from paper_figs._report import _fmt_entry
+
+    assert _fmt_entry("seed_key", 14947172974897439416) == "14947172974897439416"
+    assert _fmt_entry("seed", 20000) == "20000" and _fmt_entry("n_paths", 20000) == "20,000"
+
+
 def test_stale_warning_names_the_experiment(saved):
     d = result_dir(saved, A, "quick")
     meta = (d / "results.json").read_text().replace('"library_hash": "', '"library_hash": "old')
