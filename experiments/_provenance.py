@@ -5,7 +5,9 @@ the config (hash of its JSON form), the effective scale, the data source (which 
 files the experiment would read, with their sizes and modification times) and the code
 version — the package version plus a hash of the library's source (every
 ``deeprelax/**/*.py``) and of the experiment's source (its module and every
-``experiments.*`` module it imports, transitively). Every ``results.json`` also records
+``experiments.*`` module it imports, transitively). The source is hashed as its syntax
+tree without docstrings (``ast.dump``), so edits to comments, docstrings or layout do not
+make saved results stale; any change to the code does. Every ``results.json`` also records
 where and when it was computed: git commit (and whether the work tree had changes),
 date, host, Python/numpy/Numba versions, seeds, wall and Numba-compile times.
 """
@@ -59,8 +61,28 @@ def _hash_files(paths: list[Path], root: Path) -> str:
         except ValueError:
             rel = p.name
         h.update(rel.encode() + b"\0")
-        h.update(p.read_bytes() + b"\0")
+        h.update(_code_bytes(p) + b"\0")
     return h.hexdigest()[:16]
+
+
+def _code_bytes(p: Path) -> bytes:
+    """The code of a Python file without comments, docstrings and layout (its AST dump).
+
+    Comments and layout are not in the AST; docstrings are dropped here. A file that does
+    not parse is hashed as raw bytes.
+    """
+    raw = p.read_bytes()
+    try:
+        tree = ast.parse(raw)
+    except (SyntaxError, ValueError):
+        return raw
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
 
 
 @functools.lru_cache(maxsize=1)

@@ -444,3 +444,19 @@ def test_shipped_config_files_validate(path):
     mod = load_experiment(path.stem)
     r = resolve_config(mod, config_file=path)
     assert r.overrides and r.config_file == str(path)
+
+
+def test_code_hash_ignores_comments_and_docstrings_but_not_code(tmp_path):
+    """Comment/docstring edits keep saved results valid; any code change invalidates them."""
+    from experiments._provenance import _hash_files
+
+    src = 'def f(x):\n    """Old doc."""\n    return 2 * x  # old comment\n'
+    p = tmp_path / "m.py"
+    p.write_text(src)
+    h0 = _hash_files([p], tmp_path)
+    p.write_text('def f(x):\n    """New, longer\n    doc."""\n\n    # a new comment\n    return 2 * x\n')
+    assert _hash_files([p], tmp_path) == h0
+    p.write_text(src.replace("2 * x", "3 * x"))          # negative control: the code changed
+    assert _hash_files([p], tmp_path) != h0
+    p.write_text(src.replace('"""Old doc."""', 'print("doc")'))   # a statement is code, not a docstring
+    assert _hash_files([p], tmp_path) != h0
