@@ -394,8 +394,9 @@ def _checks(cfg: Config, info: dict[str, Any], arrays: dict[str, np.ndarray],
         sd_r = float(fin.std(ddof=1)) if fin.size > 1 else float("nan")
         rows.append(check_row(
             f"{ent} reaches {base}'s best validation loss in fewer effective epochs: ratio "
-            f"{ent}/{base} of the epochs to that loss, mean over {n} seed pairs (std {sd_r:.2f}; "
-            f"{r.size - fin.size} never reached it; epochs resolved to 1/{cfg.evals_per_epoch} (the "
+            f"{ent}/{base} of the epochs to that loss, mean over {n} seed pairs ("
+            + (f"std {sd_r:.2f}; " if math.isfinite(sd_r) else "")
+            + f"{r.size - fin.size} of {r.size} never reached it; epochs resolved to 1/{cfg.evals_per_epoch} (the "
             f"evaluation grid); paper 25/40 = {PAPER_RATIO:.3f})",
             "Chaudhari et al. 2017, Table 1 and Fig. 6b", mean_r, 1.0, rel,
             uncertainty=None if fin.size < 2 else sd_r / math.sqrt(fin.size), note=note))

@@ -36,7 +36,9 @@ def make(results, outdir) -> Path:
         ax.plot([-1, 1], [0, 0], "o", color="red")
         ax.set_xlim(-1.5, 1.5)
         ax.set_ylim(-1.5, 1.5)
-        ax.set_title(f"λ = {key}")
+        ax.set_title(f"flow b = −∇Φ + j and contours of Φ; λ = {key}", fontsize=9)
+        ax.set_xlabel("x₁")
+        ax.set_ylabel("x₂")
         bx = axes[1, col]
         bx.pcolormesh(x, y, a[f"rho_{key}"].T, shading="auto", cmap="magma")
         J = a[f"J_{key}"]
@@ -47,7 +49,9 @@ def make(results, outdir) -> Path:
         bx.plot(smp[:500, 0], smp[:500, 1], ".", color="white", ms=1.5, alpha=0.6)
         bx.set_xlim(-2.5, 2.5)
         bx.set_ylim(-2.5, 2.5)
-        bx.set_title(f"ρˢˢ and J (FP), sdeint samples; λ = {key}")
+        bx.set_title(f"ρˢˢ and J (FP), sdeint samples; λ = {key}", fontsize=9)
+        bx.set_xlabel("x₁")
+        bx.set_ylabel("x₂")
     out = Path(outdir) / "fp_example19.png"
     fig.tight_layout()
     fig.savefig(out, dpi=100)
