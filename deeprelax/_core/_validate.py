@@ -172,6 +172,15 @@ def check_nonnegative(name: str, value: float, fix: str = "") -> float:
     return v
 
 
+def is_symmetric(mat: np.ndarray) -> bool:
+    """Whether a square matrix equals its transpose to round-off (rtol 1e-12, atol 1e-14·max|M|).
+
+    The test a quadratic's Hessian must pass, and the one under which the SDE room may run
+    −H(x − c) as the linear drift of that quadratic (it equals −∇f only for a symmetric H).
+    """
+    return bool(np.allclose(mat, mat.T, rtol=1e-12, atol=1e-14 * max(1.0, float(np.abs(mat).max()))))
+
+
 def check_psd(name: str, mat: np.ndarray, rtol: float = PSD_RTOL) -> np.ndarray:
     """Check that ``mat`` is a symmetric positive semi-definite matrix; return its eigenvalues.
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .._core import as_float_array, bad_parameter, check_finite, jit
-from .._core._validate import check_float, check_int, check_seed
+from .._core._validate import check_float, check_int, check_seed, is_symmetric
 from ._base import Landscape, VectorField
 
 __all__ = [
@@ -73,7 +73,7 @@ def quadratic(H: np.ndarray, center: np.ndarray | None = None) -> Landscape:
     if H.ndim != 2 or H.shape[0] != H.shape[1]:
         raise bad_parameter("H", "a square matrix", f"shape {H.shape}")
     check_finite("H", H)
-    if not np.allclose(H, H.T, rtol=1e-12, atol=1e-14 * max(1.0, float(np.abs(H).max()))):
+    if not is_symmetric(H):
         raise bad_parameter("H", "a symmetric matrix", "a non-symmetric one", "pass (H + H.T) / 2")
     d = H.shape[0]
     c = np.zeros(d) if center is None else as_float_array("center", center, shape=(d,))

@@ -45,6 +45,7 @@ from .._core import (
     jit,
 )
 from .._core._codegen import kernels_by_name, kernels_from_refs
+from .._core._validate import is_symmetric
 from ..landscapes import Landscape, VectorField, batch_matrix, batch_vector
 
 __all__ = [
@@ -435,16 +436,10 @@ def _not_psd() -> type:
     return NotPSDError
 
 
-def _symmetric_block(params: np.ndarray, d: int) -> bool:
-    """Whether the leading d × d block of ``params`` (row-major H) is symmetric to round-off."""
-    H = params[: d * d].reshape(d, d)
-    return bool(np.allclose(H, H.T, rtol=1e-12, atol=1e-14 * max(1.0, float(np.abs(H).max()))))
-
-
 def _drift_from(f: Landscape | VectorField) -> dict[str, Any]:
     if isinstance(f, Landscape):
         if f.meta.get("gradient") == "linear" and f.params.size == f.dim * (f.dim + 1) \
-                and _symmetric_block(f.params, f.dim):
+                and is_symmetric(f.params[: f.dim * f.dim].reshape(f.dim, f.dim)):
             # declared ∇f = H(x − c) with params [H, c]: −∇f is the linear drift on the same
             # vector (read from params, the one source: with_params changes the drift too).
             # A non-symmetric H (possible through with_params) would make −H(x − c) differ from
